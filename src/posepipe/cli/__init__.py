@@ -1,0 +1,26 @@
+"""The `posepipe` command line (Typer). Each command lives in a module of its own."""
+
+from __future__ import annotations
+
+import typer
+
+from posepipe.cli.process import process
+
+app = typer.Typer(
+    name="posepipe",
+    help="Tracked 3D human poses from video.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("process")(process)
+
+
+@app.callback()
+def _root() -> None:
+    """Tracked 3D human poses from video: `process` one file, or run the services."""
+
+
+def main() -> None:
+    """Entry point of the `posepipe` script."""
+    app()

@@ -1,0 +1,77 @@
+"""Every setting posepipe reads, from the environment, in one place."""
+
+from __future__ import annotations
+
+from enum import Enum
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+
+
+class BackendChoice(str, Enum):
+    """Which pose backend to run; `auto` picks hmr2 on a CUDA host with its model files."""
+
+    AUTO = "auto"
+    MEDIAPIPE = "mediapipe"
+    HMR2 = "hmr2"
+
+
+class Settings(BaseSettings):
+    """posepipe's settings. Each field is the upper-cased environment variable of its name."""
+
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False)
+
+    # Pose backend and GPU.
+    pose_backend: BackendChoice = BackendChoice.AUTO
+    pose_gpu_device: str = "0"
+    pose_gpu_memory_fraction: float = Field(0.9, gt=0.0, le=1.0)
+    pose_hmr2_detector: Literal["vitdet", "regnety"] = "vitdet"
+    pose_batch_size: int = Field(8, ge=1, le=256)
+    model_cache_dir: Path = Path("/models")
+
+    # Tracking: a person unseen for more than this many frames gets a new track id.
+    track_max_lost_frames: int = Field(15, ge=0)
+    track_min_iou: float = Field(0.1, ge=0.0, le=1.0)
+
+    # Storage and services.
+    media_dir: Path = Path("./media")
+    mongodb_url: str = "mongodb://127.0.0.1:27017/posepipe"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    max_upload_mb: int = Field(2048, ge=1)
+
+    # Worker policy.
+    pose_max_attempts: int = Field(3, ge=1)
+    pose_stall_timeout_s: float = Field(180.0, gt=0)
+    pose_job_time_limit_s: float = Field(4 * 3600.0, gt=0)
+    pose_heartbeat_interval_s: float = Field(5.0, gt=0)
+    pose_progress_interval_s: float = Field(0.5, gt=0)
+
+    # Logging.
+    log_level: LogLevel = "INFO"
+    api_log_level: LogLevel | None = None
+    pose_log_level: LogLevel | None = None
+    log_format: Literal["json", "console"] = "console"
+    log_dir: Path | None = None
+
+    # Ports and binding (the native stack and Compose both honour these).
+    api_port: int = 8000
+    frontend_port: int = 5173
+    pose_health_port: int = 8001
+    bind_address: str = "127.0.0.1"
+    watch_polling: bool = False
+
+    def level_for(self, service: str) -> LogLevel:
+        """The log level of one service: its own setting over the global one."""
+        specific = {"backend-api": self.api_log_level, "pose-service": self.pose_log_level}
+        return specific.get(service) or self.log_level
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read once from the environment."""
+    return Settings()

@@ -1,0 +1,79 @@
+"""posepipe's exceptions. Only `api/errors.py` knows how they map to HTTP."""
+
+from __future__ import annotations
+
+
+class PosepipeError(Exception):
+    """Base of every error posepipe raises on purpose."""
+
+    code = "posepipe_error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidInput(PosepipeError):
+    """The user gave us something we cannot use (bad file, bad option)."""
+
+    code = "invalid_input"
+
+
+class NotAVideo(InvalidInput):
+    """The file is not a video container with a video stream."""
+
+    code = "not_a_video"
+
+
+class UndecodableVideo(InvalidInput):
+    """The file looks like a video but its frames do not decode."""
+
+    code = "undecodable_video"
+
+
+class UploadTooLarge(InvalidInput):
+    """An upload went over MAX_UPLOAD_MB."""
+
+    code = "upload_too_large"
+
+
+class UnsafePickle(InvalidInput):
+    """A results pickle names a class we refuse to load."""
+
+    code = "unsafe_pickle"
+
+
+class JobNotFound(PosepipeError):
+    """No job has this id."""
+
+    code = "job_not_found"
+
+
+class JobNotReady(PosepipeError):
+    """The job has not succeeded, so it has no results yet."""
+
+    code = "job_not_ready"
+
+
+class BackendUnavailable(PosepipeError):
+    """The pose backend asked for cannot run here (missing package, GPU or model files)."""
+
+    code = "backend_unavailable"
+
+
+class DeviceError(PosepipeError):
+    """The GPU failed in a way that leaves this process unusable; the worker must exit."""
+
+    code = "device_error"
+
+
+class DependencyUnavailable(PosepipeError):
+    """A server we depend on (MongoDB, Redis) does not answer."""
+
+    code = "dependency_unavailable"
+
+
+class JobCanceled(PosepipeError):
+    """The job was canceled while it ran."""
+
+    code = "job_canceled"

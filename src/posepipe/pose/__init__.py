@@ -1,0 +1,1 @@
+"""Pose backends, tracking and the pipeline that joins them to a video."""

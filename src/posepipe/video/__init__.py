@@ -1,0 +1,1 @@
+"""Video in and out: probe, threaded decode, overlay render."""

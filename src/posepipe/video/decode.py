@@ -1,0 +1,143 @@
+"""Decode a video in its own thread into a bounded queue, so decoding overlaps inference.
+
+The queue bounds memory: however long the video, at most `queue_size` frames are alive.
+A packet that fails to decode is counted and skipped; the consumer learns how many frames
+were lost from `FrameStream.frames_lost` once the stream is exhausted.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import av
+import numpy as np
+import numpy.typing as npt
+
+from posepipe.errors import UndecodableVideo
+from posepipe.video.probe import VideoInfo
+
+log = logging.getLogger(__name__)
+
+_PUT_POLL_S = 0.1
+
+
+@dataclass(frozen=True)
+class DecodedFrame:
+    """One displayed frame: index from 0, time in seconds, RGB pixels (H, W, 3) uint8."""
+
+    index: int
+    time_s: float
+    image: npt.NDArray[np.uint8]
+
+
+@dataclass(frozen=True)
+class _End:
+    error: BaseException | None = None
+
+
+class FrameStream:
+    """An iterator over a video's frames, decoded ahead by a background thread."""
+
+    def __init__(self, info: VideoInfo, *, queue_size: int = 16) -> None:
+        self.info = info
+        self.frames_decoded = 0
+        self.frames_lost = 0
+        self._queue: queue.Queue[DecodedFrame | _End] = queue.Queue(maxsize=queue_size)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="decode", daemon=True)
+        self._started = False
+
+    def __iter__(self) -> Iterator[DecodedFrame]:
+        if not self._started:
+            self._started = True
+            self._thread.start()
+        while True:
+            item = self._queue.get()
+            if isinstance(item, _End):
+                if item.error is not None:
+                    raise item.error
+                return
+            yield item
+
+    def close(self) -> None:
+        """Stop the decode thread early (the consumer gave up) and wait for it."""
+        self._stop.set()
+        while self._thread.is_alive():
+            try:
+                self._queue.get_nowait()
+            except queue.Empty:
+                self._thread.join(timeout=_PUT_POLL_S)
+
+    def __enter__(self) -> FrameStream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _put(self, item: DecodedFrame | _End) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=_PUT_POLL_S)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _run(self) -> None:
+        error: BaseException | None = None
+        try:
+            self._decode()
+        except BaseException as exc:  # handed to the consumer, raised there
+            error = exc
+        self._put(_End(error))
+
+    def _decode(self) -> None:
+        info = self.info
+        with av.open(str(info.path), metadata_errors="ignore") as container:
+            stream = container.streams.video[0]
+            stream.thread_type = "AUTO"  # FFmpeg's own frame threads; they release the GIL
+            start = stream.start_time or 0
+            time_base = float(stream.time_base) if stream.time_base else 0.0
+            for frame in self._frames(container, stream):
+                if frame.pts is not None and time_base:
+                    time_s = max(0.0, (frame.pts - start) * time_base)
+                else:
+                    time_s = self.frames_decoded / info.fps
+                image = frame.to_ndarray(format="rgb24")
+                if info.rotation:
+                    image = np.ascontiguousarray(np.rot90(image, k=-info.rotation // 90))
+                if not self._put(DecodedFrame(self.frames_decoded, time_s, image)):
+                    return
+                self.frames_decoded += 1
+        if self.frames_decoded == 0:
+            raise UndecodableVideo(f"{info.path}: no frame of the video decodes")
+        # Packets that failed, or frames the header promised that never came (a file cut
+        # short): whichever says more.
+        self.frames_lost = max(self.frames_lost, info.frames - self.frames_decoded)
+        if self.frames_lost:
+            log.warning(
+                "%s: %d of %d frames did not decode and are left out",
+                info.path.name, self.frames_lost, info.frames,
+            )
+
+    def _frames(
+        self, container: av.container.InputContainer, stream: av.video.stream.VideoStream
+    ) -> Iterator[av.VideoFrame]:
+        demux = container.demux(stream)
+        while not self._stop.is_set():
+            try:
+                packet = next(demux)
+            except StopIteration:
+                return
+            except av.error.FFmpegError as exc:
+                log.warning("%s: the container breaks off (%s)", self.info.path.name, exc.strerror)
+                return
+            try:
+                yield from packet.decode()
+            except av.error.FFmpegError as exc:
+                self.frames_lost += 1
+                log.debug("undecodable packet at pts=%s: %s", packet.pts, exc.strerror)
