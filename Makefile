@@ -1,0 +1,57 @@
+# The commands people type. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV ?= .venv
+PY := $(VENV)/bin/python
+POSEPIPE := $(VENV)/bin/posepipe
+EXTRAS ?= pose,api,dev
+STAMP := $(VENV)/.installed-$(shell echo $(EXTRAS) | tr , -)
+export POSEPIPE_SHARED_DIR ?= $(abspath ../shared)
+
+.PHONY: help install demo test test-deps test-python frontend-deps lint format schema \
+        dev-native bench gpu-check clean
+
+help: ## list the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[$(EXTRAS)]'
+	@rm -f $(VENV)/.installed-* && touch $@
+
+install: $(STAMP) ## create .venv and install posepipe with its extras
+
+demo: $(STAMP) ## run the main job on the bundled clip (examples/squats.mp4)
+	$(POSEPIPE) process examples/squats.mp4 -o out/demo
+	@echo "Results in $(CURDIR)/out/demo: poses.json and overlay.mp4"
+
+test-deps: ## install the real servers the tests start (redis-server, FerretDB, chromium)
+	scripts/install-test-deps.sh
+
+frontend-deps: ## install the frontend's npm packages (when the frontend exists)
+	@if [ -f frontend/package.json ]; then cd frontend && npm ci --no-audit --no-fund; fi
+
+lint: $(STAMP) ## ruff, mypy and the import-boundary contracts
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
+test-python: $(STAMP)
+	$(PY) -m pytest
+
+test: $(STAMP) test-deps frontend-deps lint test-python ## install what the tests need and run them all
+
+format: $(STAMP) ## apply ruff's formatting and fixes
+	$(VENV)/bin/ruff check --fix src tests bench
+	$(VENV)/bin/ruff format src tests bench
+
+schema: $(STAMP) ## regenerate schema/poses.schema.json from the pydantic models
+	$(PY) -c 'from pathlib import Path; from posepipe.schema import write_json_schema; write_json_schema(Path("schema/poses.schema.json"))'
+
+bench: $(STAMP) ## run the benchmarks and print their figures (see bench/RESULTS.md)
+	$(PY) bench/pipeline_bench.py
+
+clean: ## remove build outputs and results (keeps .venv)
+	rm -rf out build dist .pytest_cache .mypy_cache .ruff_cache
