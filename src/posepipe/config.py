@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     pose_hmr2_detector: Literal["vitdet", "regnety"] = "vitdet"
     pose_batch_size: int = Field(8, ge=1, le=256)
     model_cache_dir: Path = Path("/models")
+    # Read (never set) by posepipe.gpu to explain a CUDA_VISIBLE_DEVICES that hides the GPU.
+    cuda_visible_devices: str | None = None
 
     # Tracking: a person unseen for more than this many frames gets a new track id.
     track_max_lost_frames: int = Field(15, ge=0)
