@@ -57,12 +57,23 @@ def probe_video(path: Path) -> VideoInfo:
         container = av.open(str(path), metadata_errors="ignore")
     except av.error.FileNotFoundError as exc:  # raced with a delete
         raise InvalidInput(f"{path}: no such file") from exc
-    except (av.error.InvalidDataError, av.error.ValueError, av.error.EOFError) as exc:
+    except (av.error.InvalidDataError, av.error.EOFError) as exc:
+        if _looks_like_mp4(path):
+            raise UndecodableVideo(
+                f"{path}: an MP4/MOV file that does not open (its index is missing or "
+                "damaged: the file is probably cut short)"
+            ) from exc
         raise NotAVideo(f"{path}: not a video file (no known container format)") from exc
     except av.error.FFmpegError as exc:
         raise UndecodableVideo(f"{path}: cannot be opened as a video ({exc.strerror})") from exc
     with container:
         return _describe(path, container)
+
+
+def _looks_like_mp4(path: Path) -> bool:
+    """ISO media files (MP4, MOV, 3GP) start with a box whose type is `ftyp`."""
+    with path.open("rb") as f:
+        return f.read(12)[4:8] == b"ftyp"
 
 
 def _describe(path: Path, container: av.container.InputContainer) -> VideoInfo:

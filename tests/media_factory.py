@@ -1,0 +1,103 @@
+"""Make test media with PyAV: small synthetic videos, and broken files of every kind."""
+
+from __future__ import annotations
+
+import os
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+
+def write_video(
+    path: Path,
+    *,
+    width: int = 160,
+    height: int = 120,
+    frames: int = 10,
+    fps: int = 10,
+    rotation: int | None = None,
+    codec: str = "libx264",
+    pix_fmt: str = "yuv420p",
+) -> Path:
+    """A small H.264 MP4 whose frames are a moving bright square on a gradient."""
+    with av.open(str(path), mode="w") as out:
+        stream = out.add_stream(codec, rate=Fraction(fps))
+        stream.width, stream.height = width, height
+        stream.pix_fmt = pix_fmt
+        if rotation is not None:
+            stream.set_display_rotation(rotation)
+        for i in range(frames):
+            image = np.zeros((height, width, 3), dtype=np.uint8)
+            image[:, :, 0] = np.linspace(0, 255, width, dtype=np.uint8)[None, :]
+            x = (i * 7) % max(1, width - 20)
+            image[10:30, x : x + 20] = 255
+            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+    return path
+
+
+def write_audio_only(path: Path, seconds: float = 1.0) -> Path:
+    """An MP4 with one AAC audio stream and no video."""
+    rate = 16000
+    with av.open(str(path), mode="w") as out:
+        stream = out.add_stream("aac", rate=rate)
+        stream.layout = "mono"
+        samples = int(seconds * rate)
+        tone = (np.sin(np.arange(samples) * 2 * np.pi * 440 / rate) * 0.3).astype(np.float32)
+        for start in range(0, samples, 1024):
+            chunk = tone[start : start + 1024]
+            frame = av.AudioFrame.from_ndarray(chunk[None, :], format="fltp", layout="mono")
+            frame.sample_rate = rate
+            frame.pts = start
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+    return path
+
+
+def write_png(path: Path) -> Path:
+    """A real PNG image (one still frame), whatever the file is named."""
+    with av.open(str(path), mode="w", format="image2pipe") as out:
+        stream = out.add_stream("png", rate=1)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "rgb24"
+        image = np.full((48, 64, 3), 128, dtype=np.uint8)
+        out.mux(stream.encode(av.VideoFrame.from_ndarray(image, format="rgb24")))
+        out.mux(stream.encode(None))
+    return path
+
+
+def write_random_bytes(path: Path, size: int = 64 * 1024, seed: int = 7) -> Path:
+    """Bytes that are no format at all."""
+    path.write_bytes(np.random.default_rng(seed).integers(0, 256, size, dtype=np.uint8).tobytes())
+    return path
+
+
+def cut_short(source: Path, path: Path, keep: float = 0.5) -> Path:
+    """The first `keep` share of a file's bytes: a download or copy that stopped."""
+    data = source.read_bytes()
+    path.write_bytes(data[: int(len(data) * keep)])
+    return path
+
+
+def corrupt_middle(source: Path, path: Path, *, start: float = 0.4, length: float = 0.2) -> Path:
+    """A copy with a run of bytes in the middle overwritten by noise (header and index intact)."""
+    data = bytearray(source.read_bytes())
+    a, b = int(len(data) * start), int(len(data) * (start + length))
+    data[a:b] = os.urandom(b - a)
+    path.write_bytes(bytes(data))
+    return path
+
+
+def write_moov_at_end(source: Path, path: Path) -> Path:
+    """Remux without re-encoding so the MP4 index (moov) comes after the media data."""
+    with av.open(str(source)) as src, av.open(str(path), mode="w", format="mp4") as out:
+        video = src.streams.video[0]
+        stream = out.add_stream_from_template(video)
+        for packet in src.demux(video):
+            if packet.dts is None:
+                continue
+            packet.stream = stream
+            out.mux(packet)
+    return path
