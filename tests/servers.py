@@ -13,7 +13,9 @@ import subprocess
 import time
 from pathlib import Path
 
-FERRETDB = Path(os.environ.get("POSEPIPE_TOOLS_DIR", Path.home() / ".cache/posepipe/bin")) / "ferretdb"
+FERRETDB = (
+    Path(os.environ.get("POSEPIPE_TOOLS_DIR", Path.home() / ".cache/posepipe/bin")) / "ferretdb"
+)
 
 
 def free_port() -> int:
@@ -23,12 +25,16 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_for_port(port: int, timeout_s: float = 30.0, process: subprocess.Popen | None = None) -> None:
+def wait_for_port(
+    port: int, timeout_s: float = 30.0, process: subprocess.Popen | None = None
+) -> None:
     """Block until something accepts connections on the port."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode} before listening on {port}")
+            raise RuntimeError(
+                f"server exited with {process.returncode} before listening on {port}"
+            )
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 return
@@ -91,13 +97,20 @@ class RedisServer(_Server):
     def command(self) -> list[str]:
         return [
             shutil.which("redis-server") or "redis-server",
-            "--port", str(self.port),
-            "--bind", "127.0.0.1",
-            "--dir", str(self.data_dir),
-            "--appendonly", "yes",
-            "--appendfsync", "everysec",
-            "--save", "",
-            "--maxmemory-policy", "noeviction",
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(self.data_dir),
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "everysec",
+            "--save",
+            "",
+            "--maxmemory-policy",
+            "noeviction",
         ]
 
 
@@ -117,8 +130,16 @@ class MongoServer(_Server):
     def command(self) -> list[str]:
         mongod = shutil.which("mongod")
         if mongod:
-            return [mongod, "--port", str(self.port), "--bind_ip", "127.0.0.1",
-                    "--dbpath", str(self.data_dir), "--quiet"]
+            return [
+                mongod,
+                "--port",
+                str(self.port),
+                "--bind_ip",
+                "127.0.0.1",
+                "--dbpath",
+                str(self.data_dir),
+                "--quiet",
+            ]
         if not FERRETDB.exists():
             raise RuntimeError(f"{FERRETDB} is missing: run scripts/install-test-deps.sh")
         return [

@@ -52,6 +52,14 @@ class Settings(BaseSettings):
     pose_job_time_limit_s: float = Field(4 * 3600.0, gt=0)
     pose_heartbeat_interval_s: float = Field(5.0, gt=0)
     pose_progress_interval_s: float = Field(0.5, gt=0)
+    # A worker silent this long is dead and its job goes back on the queue (Dramatiq's
+    # heartbeat_timeout); tests lower it, 60 s is the measured safe value (queue_choice.md).
+    queue_heartbeat_timeout_s: float = Field(60.0, gt=0)
+    # How long `posepipe worker` waits for a running job on SIGTERM before it leaves it
+    # for redelivery (below Docker's default 10 s stop timeout).
+    pose_shutdown_timeout_s: float = Field(8.0, ge=0)
+    # How long a request waits for MongoDB before answering 503.
+    mongodb_timeout_s: float = Field(3.0, gt=0)
 
     # Logging.
     log_level: LogLevel = "INFO"

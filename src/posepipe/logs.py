@@ -17,8 +17,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-_context: contextvars.ContextVar[dict[str, str]] = contextvars.ContextVar(
-    "posepipe_log_context", default={}
+# Immutable default: `bind` always sets a new dict, never mutates the current one.
+_context: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar(
+    "posepipe_log_context", default=None
 )
 
 # Attributes every LogRecord has; anything else on a record came in through `extra=`.
@@ -30,7 +31,7 @@ _LOG_FILE_COUNT = 5
 @contextlib.contextmanager
 def bind(**fields: str) -> Iterator[None]:
     """Add fields (`job_id=...`, `request_id=...`) to every log line inside the block."""
-    token = _context.set({**_context.get(), **fields})
+    token = _context.set({**(_context.get() or {}), **fields})
     try:
         yield
     finally:
@@ -39,7 +40,7 @@ def bind(**fields: str) -> Iterator[None]:
 
 def bound_fields() -> dict[str, str]:
     """The fields bound by `bind` in the current context."""
-    return dict(_context.get())
+    return dict(_context.get() or {})
 
 
 class _ContextFilter(logging.Filter):
@@ -49,7 +50,7 @@ class _ContextFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.service = self.service
-        for key, value in _context.get().items():
+        for key, value in (_context.get() or {}).items():
             setattr(record, key, value)
         return True
 
@@ -84,13 +85,11 @@ class ConsoleFormatter(logging.Formatter):
             for k, v in vars(record).items()
             if k not in _RECORD_FIELDS and k != "service"
         )
-        line = "%s %-7s %s %s%s" % (
-            datetime.fromtimestamp(record.created).strftime("%H:%M:%S"),
-            record.levelname,
-            getattr(record, "service", "posepipe"),
-            record.getMessage(),
-            f"  [{extras}]" if extras else "",
-        )
+        stamp = datetime.fromtimestamp(record.created).strftime("%H:%M:%S")
+        service = getattr(record, "service", "posepipe")
+        line = f"{stamp} {record.levelname:<7} {service} {record.getMessage()}"
+        if extras:
+            line += f"  [{extras}]"
         if record.exc_info:
             line += "\n" + self.formatException(record.exc_info)
         return line

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TextIO
 
 from posepipe.pose.pipeline import ResultHeader
 from posepipe.schema import SCHEMA_ID, FramePoses, PoseDocument, VideoMeta
@@ -24,7 +25,7 @@ class PoseFileSink:
         self.frames_path = work_dir / "frames.jsonl"
         self.document_path = work_dir / "poses.json"
         self._header: ResultHeader | None = None
-        self._frames_file = None
+        self._frames_file: TextIO | None = None
 
     def begin(self, header: ResultHeader) -> None:
         self._header = header

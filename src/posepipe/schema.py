@@ -87,7 +87,7 @@ class PoseDocument(_Model):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    schema_: Literal["posepipe.poses/1"] = Field(SCHEMA_ID, alias="schema")
+    schema_: Literal["posepipe.poses/1"] = Field("posepipe.poses/1", alias="schema")
     backend: Literal["mediapipe", "hmr2"]
     backend_version: str
     skeleton: SkeletonInfo

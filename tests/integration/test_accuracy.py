@@ -73,7 +73,7 @@ def test_squats_landmarks_match_the_reference(results: dict[str, _ListSink]) -> 
     frames = results["single_person_squats_portrait.mp4"].frames
     assert len(frames) == len(reference) == 65
     errors = []
-    for frame, expected in zip(frames, reference):
+    for frame, expected in zip(frames, reference, strict=True):
         assert len(frame.people) == 1, f"frame {frame.i}: nobody found"
         found = np.array(frame.people[0].kp2d)[:, :2]
         shoulders = (expected[LEFT_SHOULDER] + expected[RIGHT_SHOULDER]) / 2
@@ -85,7 +85,9 @@ def test_squats_landmarks_match_the_reference(results: dict[str, _ListSink]) -> 
 
 
 @pytest.mark.parametrize("clip", CLIPS)
-def test_a_person_is_found_in_at_least_95_percent_of_frames(results: dict[str, _ListSink], clip: str) -> None:
+def test_a_person_is_found_in_at_least_95_percent_of_frames(
+    results: dict[str, _ListSink], clip: str
+) -> None:
     sink = results[clip]
     found = sum(1 for f in sink.frames if f.people)
     assert sink.video is not None and sink.video.frames == len(sink.frames)

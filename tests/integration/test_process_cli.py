@@ -16,7 +16,9 @@ from tests import media_factory as make
 
 pytestmark = pytest.mark.integration
 
-SCHEMA = json.loads((Path(__file__).resolve().parents[2] / "schema" / "poses.schema.json").read_text())
+SCHEMA = json.loads(
+    (Path(__file__).resolve().parents[2] / "schema" / "poses.schema.json").read_text()
+)
 POSEPIPE = [sys.executable, "-m", "posepipe"]
 
 
@@ -34,10 +36,18 @@ def stream_props(path: Path) -> tuple[int, int, float, int, str]:
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
         frames = sum(1 for _ in container.decode(stream))
-        return stream.width, stream.height, float(stream.average_rate), frames, stream.codec_context.name
+        return (
+            stream.width,
+            stream.height,
+            float(stream.average_rate),
+            frames,
+            stream.codec_context.name,
+        )
 
 
-def test_process_writes_a_valid_document_and_a_matching_overlay(tmp_path: Path, videos_dir: Path) -> None:
+def test_process_writes_a_valid_document_and_a_matching_overlay(
+    tmp_path: Path, videos_dir: Path
+) -> None:
     video = videos_dir / "single_person_squats_portrait.mp4"
     result = run("process", video, "-o", tmp_path / "out", "--backend", "mediapipe")
     assert result.returncode == 0, result.stderr
@@ -47,14 +57,22 @@ def test_process_writes_a_valid_document_and_a_matching_overlay(tmp_path: Path, 
     doc = json.loads((tmp_path / "out" / "poses.json").read_text())
     jsonschema.validate(doc, SCHEMA)
     assert doc["video"] | {"codec": "h264"} == doc["video"]
-    assert (doc["video"]["width"], doc["video"]["height"], doc["video"]["frames"]) == (720, 1280, 65)
+    assert (doc["video"]["width"], doc["video"]["height"], doc["video"]["frames"]) == (
+        720,
+        1280,
+        65,
+    )
     assert [f["i"] for f in doc["frames"]] == list(range(65))
     assert stream_props(tmp_path / "out" / "overlay.mp4") == (720, 1280, 5.0, 65, "h264")
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["overlay.mp4", "poses.json"]
 
 
-def test_no_overlay_and_plain_progress_lines_off_a_terminal(tmp_path: Path, videos_dir: Path) -> None:
-    result = run("process", videos_dir / "single_person_squats_portrait.mp4", "-o", tmp_path, "--no-overlay")
+def test_no_overlay_and_plain_progress_lines_off_a_terminal(
+    tmp_path: Path, videos_dir: Path
+) -> None:
+    result = run(
+        "process", videos_dir / "single_person_squats_portrait.mp4", "-o", tmp_path, "--no-overlay"
+    )
     assert result.returncode == 0, result.stderr
     assert "poses: 65/65 frames (100%)" in result.stderr  # LineProgress, not a bar
     assert "auto: mediapipe on the CPU" in result.stderr
@@ -66,20 +84,30 @@ def test_rotated_video_results_are_in_displayed_pixels(tmp_path: Path) -> None:
     result = run("process", video, "-o", tmp_path / "out")
     assert result.returncode == 0, result.stderr
     doc = json.loads((tmp_path / "out" / "poses.json").read_text())
-    assert (doc["video"]["width"], doc["video"]["height"], doc["video"]["rotation"]) == (96, 160, 90)
+    assert (doc["video"]["width"], doc["video"]["height"], doc["video"]["rotation"]) == (
+        96,
+        160,
+        90,
+    )
     assert stream_props(tmp_path / "out" / "overlay.mp4")[:4] == (96, 160, 10.0, 8)
 
 
 def test_odd_sized_video_gets_an_even_overlay(tmp_path: Path) -> None:
     # yuv420p H.264 needs even sides: odd sources get a one-pixel border (documented).
-    video = make.write_video(tmp_path / "odd.mp4", width=161, height=97, frames=5, pix_fmt="yuv444p")
+    video = make.write_video(
+        tmp_path / "odd.mp4", width=161, height=97, frames=5, pix_fmt="yuv444p"
+    )
     result = run("process", video, "-o", tmp_path / "out")
     assert result.returncode == 0, result.stderr
     assert stream_props(tmp_path / "out" / "overlay.mp4")[:2] == (162, 98)
 
 
-def test_a_video_corrupted_in_the_middle_finishes_and_records_the_loss(tmp_path: Path, videos_dir: Path) -> None:
-    broken = make.corrupt_middle(videos_dir / "single_person_soccer_ball_juggling.mp4", tmp_path / "c.mp4")
+def test_a_video_corrupted_in_the_middle_finishes_and_records_the_loss(
+    tmp_path: Path, videos_dir: Path
+) -> None:
+    broken = make.corrupt_middle(
+        videos_dir / "single_person_soccer_ball_juggling.mp4", tmp_path / "c.mp4"
+    )
     result = run("process", broken, "-o", tmp_path / "out")
     assert result.returncode == 0, result.stderr
     assert "lost to decode errors" in result.stdout
@@ -107,12 +135,16 @@ def _bad(tmp_path: Path, videos_dir: Path, case: str) -> Path:
     if case == "audio":
         return make.write_audio_only(tmp_path / "audio.mp4")
     if case == "cut":
-        return make.cut_short(make.write_moov_at_end(juggling, tmp_path / "full.mp4"), tmp_path / "cut.mp4")
+        return make.cut_short(
+            make.write_moov_at_end(juggling, tmp_path / "full.mp4"), tmp_path / "cut.mp4"
+        )
     raise AssertionError(case)
 
 
 @pytest.mark.parametrize("case", ["missing", "empty", "text", "png", "random", "audio", "cut"])
-def test_bad_input_is_one_line_exit_2_and_nothing_written(tmp_path: Path, videos_dir: Path, case: str) -> None:
+def test_bad_input_is_one_line_exit_2_and_nothing_written(
+    tmp_path: Path, videos_dir: Path, case: str
+) -> None:
     video = _bad(tmp_path, videos_dir, case)
     out = tmp_path / "results"
     result = run("process", video, "-o", out)
@@ -135,14 +167,18 @@ def test_an_existing_output_folder_keeps_only_what_it_had(tmp_path: Path) -> Non
 
 
 def test_unknown_backend_is_a_usage_error(tmp_path: Path, videos_dir: Path) -> None:
-    result = run("process", videos_dir / "single_person_squats_portrait.mp4", "--backend", "openpose")
+    result = run(
+        "process", videos_dir / "single_person_squats_portrait.mp4", "--backend", "openpose"
+    )
     assert result.returncode == 2
     assert "openpose" in result.stderr and "mediapipe" in result.stderr
 
 
 def test_hmr2_without_cuda_says_why_and_writes_nothing(tmp_path: Path, videos_dir: Path) -> None:
     out = tmp_path / "out"
-    result = run("process", videos_dir / "single_person_squats_portrait.mp4", "-o", out, "--backend", "hmr2")
+    result = run(
+        "process", videos_dir / "single_person_squats_portrait.mp4", "-o", out, "--backend", "hmr2"
+    )
     assert result.returncode == 1
     assert "hmr2 backend cannot run" in result.stderr
     assert "Traceback" not in result.stderr

@@ -53,7 +53,9 @@ def test_decoding_runs_ahead_only_as_far_as_the_queue(tmp_path: Path) -> None:
 def test_a_file_corrupted_in_the_middle_finishes_and_counts_losses(
     tmp_path: Path, videos_dir: Path
 ) -> None:
-    broken = make.corrupt_middle(videos_dir / "single_person_soccer_ball_juggling.mp4", tmp_path / "c.mp4")
+    broken = make.corrupt_middle(
+        videos_dir / "single_person_soccer_ball_juggling.mp4", tmp_path / "c.mp4"
+    )
     info = probe_video(broken)
     stream = FrameStream(info)
     frames = list(stream)
@@ -63,7 +65,9 @@ def test_a_file_corrupted_in_the_middle_finishes_and_counts_losses(
 
 
 def test_a_file_cut_short_keeps_what_decodes(tmp_path: Path, videos_dir: Path) -> None:
-    cut = make.cut_short(videos_dir / "single_person_soccer_ball_juggling.mp4", tmp_path / "cut.mp4")
+    cut = make.cut_short(
+        videos_dir / "single_person_soccer_ball_juggling.mp4", tmp_path / "cut.mp4"
+    )
     stream = FrameStream(probe_video(cut))
     decoded = sum(1 for _ in stream)
     assert 0 < decoded < 247

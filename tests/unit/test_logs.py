@@ -25,7 +25,9 @@ def _restore_logging():
     root.setLevel(level)
 
 
-def test_json_lines_carry_service_level_and_bound_ids(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_json_lines_carry_service_level_and_bound_ids(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     configure_logging("pose-service", "INFO", "json", log_dir=tmp_path)
     log = logging.getLogger("posepipe.test")
     with bind(job_id="j1"):

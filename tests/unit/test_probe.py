@@ -20,7 +20,9 @@ from tests import media_factory as make
         ("multi_person_kids_jumping_on_bed.mp4", (960, 540), 30.0, 200),
     ],
 )
-def test_real_clips(videos_dir: Path, name: str, size: tuple[int, int], fps: float, frames: int) -> None:
+def test_real_clips(
+    videos_dir: Path, name: str, size: tuple[int, int], fps: float, frames: int
+) -> None:
     info = probe_video(videos_dir / name)
     assert (info.width, info.height) == size
     assert info.fps == pytest.approx(fps, rel=1e-3)
@@ -60,7 +62,9 @@ def _bad_inputs(tmp_path: Path, juggling: Path) -> dict[str, tuple[Path, type[In
         "random": (make.write_random_bytes(tmp_path / "random.mp4"), NotAVideo, "not a video"),
         "audio": (make.write_audio_only(tmp_path / "audio.mp4"), NotAVideo, "no video stream"),
         "moov_cut": (
-            make.cut_short(make.write_moov_at_end(juggling, tmp_path / "full.mp4"), tmp_path / "cut.mp4"),
+            make.cut_short(
+                make.write_moov_at_end(juggling, tmp_path / "full.mp4"), tmp_path / "cut.mp4"
+            ),
             UndecodableVideo,
             "cut short",
         ),
@@ -71,15 +75,23 @@ def _bad_inputs(tmp_path: Path, juggling: Path) -> dict[str, tuple[Path, type[In
 @pytest.mark.parametrize(
     "case", ["missing", "empty", "text", "png", "random", "audio", "moov_cut", "folder"]
 )
-def test_bad_input_names_the_file_and_the_reason(tmp_path: Path, videos_dir: Path, case: str) -> None:
-    path, error, reason = _bad_inputs(tmp_path, videos_dir / "single_person_soccer_ball_juggling.mp4")[case]
+def test_bad_input_names_the_file_and_the_reason(
+    tmp_path: Path, videos_dir: Path, case: str
+) -> None:
+    path, error, reason = _bad_inputs(
+        tmp_path, videos_dir / "single_person_soccer_ball_juggling.mp4"
+    )[case]
     with pytest.raises(error) as raised:
         probe_video(path)
     assert str(path) in raised.value.message
     assert reason in raised.value.message
 
 
-def test_a_file_cut_short_with_its_index_first_still_probes(tmp_path: Path, videos_dir: Path) -> None:
+def test_a_file_cut_short_with_its_index_first_still_probes(
+    tmp_path: Path, videos_dir: Path
+) -> None:
     # The index (moov) is at the start of these clips: the header survives, frames are lost.
-    cut = make.cut_short(videos_dir / "single_person_soccer_ball_juggling.mp4", tmp_path / "cut.mp4")
+    cut = make.cut_short(
+        videos_dir / "single_person_soccer_ball_juggling.mp4", tmp_path / "cut.mp4"
+    )
     assert probe_video(cut).frames == 247

@@ -20,16 +20,29 @@ def _document() -> dict:
         "schema": "posepipe.poses/1",
         "backend": "mediapipe",
         "backend_version": "test",
-        "skeleton": {"name": "mediapipe33", "joints": list(MEDIAPIPE33.joints),
-                     "edges": [list(e) for e in MEDIAPIPE33.edges]},
+        "skeleton": {
+            "name": "mediapipe33",
+            "joints": list(MEDIAPIPE33.joints),
+            "edges": [list(e) for e in MEDIAPIPE33.edges],
+        },
         "video": {"width": 640, "height": 480, "fps": 30.0, "frames": 2, "duration_s": 0.07},
         "frames": [
             {"i": 0, "t": 0.0, "people": []},
-            {"i": 1, "t": 0.033, "people": [{
-                "track": 1, "bbox": [1, 2, 3, 4], "score": 0.9,
-                "kp2d": [[1.0, 2.0, 0.5]] * 33, "kp3d": [[0.1, 0.2, 0.3]] * 33,
-                "smpl": None, "camera": None,
-            }]},
+            {
+                "i": 1,
+                "t": 0.033,
+                "people": [
+                    {
+                        "track": 1,
+                        "bbox": [1, 2, 3, 4],
+                        "score": 0.9,
+                        "kp2d": [[1.0, 2.0, 0.5]] * 33,
+                        "kp3d": [[0.1, 0.2, 0.3]] * 33,
+                        "smpl": None,
+                        "camera": None,
+                    }
+                ],
+            },
         ],
     }
 
@@ -41,12 +54,19 @@ def test_checked_in_schema_is_current() -> None:
 def test_a_document_validates_against_both() -> None:
     doc = _document()
     jsonschema.validate(doc, json.loads(SCHEMA_FILE.read_text()))
-    assert PoseDocument.model_validate(doc).model_dump(by_alias=True, mode="json")["schema"] == "posepipe.poses/1"
+    assert (
+        PoseDocument.model_validate(doc).model_dump(by_alias=True, mode="json")["schema"]
+        == "posepipe.poses/1"
+    )
 
 
 @pytest.mark.parametrize(
     ("path", "value"),
-    [(("schema",), "posepipe.poses/2"), (("backend",), "openpose"), (("frames", 1, "people", 0, "track"), 0)],
+    [
+        (("schema",), "posepipe.poses/2"),
+        (("backend",), "openpose"),
+        (("frames", 1, "people", 0, "track"), 0),
+    ],
 )
 def test_wrong_documents_are_refused(path: tuple, value: object) -> None:
     doc = _document()
@@ -63,6 +83,9 @@ def test_wrong_documents_are_refused(path: tuple, value: object) -> None:
 def test_skeleton_edges_stay_inside_their_joint_lists() -> None:
     for skeleton in SKELETONS.values():
         assert len(set(skeleton.joints)) == len(skeleton.joints)
-        assert all(0 <= a < len(skeleton.joints) and 0 <= b < len(skeleton.joints) for a, b in skeleton.edges)
+        assert all(
+            0 <= a < len(skeleton.joints) and 0 <= b < len(skeleton.joints)
+            for a, b in skeleton.edges
+        )
     assert len(MEDIAPIPE33.joints) == 33
     assert len(OPENPOSE25_19.joints) == 44

@@ -8,8 +8,12 @@ from posepipe.pose.backend import Observation
 from posepipe.pose.tracking import Tracker, iou
 
 
-def person(x: float, y: float = 100.0, w: float = 50.0, h: float = 120.0, hint: int | None = None) -> Observation:
-    return Observation(bbox=(x, y, x + w, y + h), score=0.9, kp2d=np.zeros((33, 3)), track_hint=hint)
+def person(
+    x: float, y: float = 100.0, w: float = 50.0, h: float = 120.0, hint: int | None = None
+) -> Observation:
+    return Observation(
+        bbox=(x, y, x + w, y + h), score=0.9, kp2d=np.zeros((33, 3)), track_hint=hint
+    )
 
 
 def test_iou() -> None:

@@ -32,10 +32,16 @@ EXIT_FAILED = 1
 def process(
     video: Path = typer.Argument(..., help="The video file to read.", show_default=False),
     out_dir: Path | None = typer.Option(
-        None, "--out", "-o", help="Folder for poses.json and overlay.mp4 [default: out/<video name>]"
+        None,
+        "--out",
+        "-o",
+        help="Folder for poses.json and overlay.mp4 [default: out/<video name>]",
     ),
     backend: BackendChoice | None = typer.Option(
-        None, "--backend", "-b", help="Pose backend [default: POSE_BACKEND, else auto]",
+        None,
+        "--backend",
+        "-b",
+        help="Pose backend [default: POSE_BACKEND, else auto]",
         case_sensitive=False,
     ),
     overlay: bool = typer.Option(True, "--overlay/--no-overlay", help="Also render overlay.mp4."),
@@ -92,9 +98,10 @@ def _run(
     settings = get_settings()
     chosen = build_backend(settings, choice)
     console.print(f"backend: [bold]{chosen.backend.name}[/] ({chosen.reason})")
+    rotated = f", rotated {info.rotation}°" if info.rotation else ""
     console.print(
         f"video: {video.name} {info.width}x{info.height} {info.fps:.3g} fps "
-        f"{info.frames} frames ({info.codec}{f', rotated {info.rotation}°' if info.rotation else ''})"
+        f"{info.frames} frames ({info.codec}{rotated})"
     )
     started = time.perf_counter()
     chosen.backend.load()

@@ -11,6 +11,7 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    TaskID,
     TaskProgressColumn,
     TextColumn,
     TimeRemainingColumn,
@@ -34,7 +35,7 @@ class TerminalProgress:
             transient=True,
         )
         self._label = label
-        self._task: int | None = None
+        self._task: TaskID | None = None
         self._started = 0.0
 
     def start(self, total: int) -> None:

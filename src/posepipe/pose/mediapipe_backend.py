@@ -27,11 +27,11 @@ log = logging.getLogger(__name__)
 
 # Complexity 1 ("full") is the only model inside the wheel; 0 and 2 download at run time.
 MODEL_COMPLEXITY = 1
-_BBOX_MARGIN = 0.05  # share of the box size added on each side of the landmarks' extent
+_BBOX_MARGIN = 0.05
+_BLANK = np.zeros(
+    (240, 320, 3), dtype=np.uint8
+)  # share of the box size added on each side of the landmarks' extent
 
-# Quiet glog/TFLite start-up chatter on stderr unless the user asked for it.
-os.environ.setdefault("GLOG_minloglevel", "2")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 class MediaPipeBackend:
@@ -44,7 +44,7 @@ class MediaPipeBackend:
         self._min_detection_confidence = min_detection_confidence
         self._pose: Any = None
         self._lock = threading.Lock()
-        self._landmarks_warmed = False
+        self._found_anyone = False
         self.load_s: float | None = None
 
     @property
@@ -82,23 +82,27 @@ class MediaPipeBackend:
         )
         # The first frames pay for graph set-up (and print the C++ start-up warnings, once);
         # pay here, not on the first job. A non-square frame reaches every calculator.
-        pose.process(np.zeros((240, 320, 3), dtype=np.uint8))
+        pose.process(_BLANK)
         pose.reset()
         return pose
 
     def start_video(self, info: VideoInfo) -> None:
         self.load()
-        self._pose.reset()
+        # reset() restarts the graph; its calculators open (and log C++ warnings) on
+        # scheduler threads. Processing one blank frame waits for them, inside the silence.
+        with _native_stderr_silenced(not log.isEnabledFor(logging.DEBUG)):
+            self._pose.reset()
+            self._pose.process(_BLANK)
 
     def infer(self, frames: Sequence[DecodedFrame]) -> list[list[Observation]]:
         if self._pose is None:
             self.load()
-        if self._landmarks_warmed:
+        if self._found_anyone:
             return [self._infer_one(frame) for frame in frames]
-        # The landmark graph starts (and logs its C++ warnings) at the first person found.
+        # The landmark stage logs a C++ warning once per process, at the first person found.
         with _native_stderr_silenced(not log.isEnabledFor(logging.DEBUG)):
             found = [self._infer_one(frame) for frame in frames]
-        self._landmarks_warmed = any(found)
+        self._found_anyone = any(found)
         return found
 
     def close(self) -> None:

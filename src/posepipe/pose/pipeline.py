@@ -10,7 +10,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from posepipe.errors import JobCanceled
 from posepipe.pose.backend import Observation, PoseBackend
@@ -108,9 +108,9 @@ def run_pipeline(
             backend=backend.name,
             backend_version=backend.version,
             skeleton=SkeletonInfo(
-                name=backend.skeleton.name,  # type: ignore[arg-type]
+                name=backend.skeleton.name,
                 joints=list(backend.skeleton.joints),
-                edges=[list(e) for e in backend.skeleton.edges],  # type: ignore[misc]
+                edges=[list(e) for e in backend.skeleton.edges],
             ),
             video=video_meta(info),
         )
@@ -147,7 +147,10 @@ def run_pipeline(
     )
     log.info(
         "pipeline finished: %d frames, %d with people, %d tracks, %.1f fps",
-        summary.frames, summary.frames_with_people, summary.tracks, summary.fps,
+        summary.frames,
+        summary.frames_with_people,
+        summary.tracks,
+        summary.fps,
     )
     return summary
 
@@ -157,13 +160,15 @@ def _process_batch(
 ) -> int:
     results = backend.infer(batch)
     frames = []
-    for frame, people in zip(batch, results):
+    for frame, people in zip(batch, results, strict=True):
         ids = tracker.update(frame.index, people)
         frames.append(
             FramePoses(
                 i=frame.index,
                 t=round(frame.time_s, 6),
-                people=[to_person_pose(track, person) for track, person in zip(ids, people)],
+                people=[
+                    to_person_pose(track, person) for track, person in zip(ids, people, strict=True)
+                ],
             )
         )
     sink.write(frames)
@@ -186,15 +191,16 @@ def to_person_pose(track: int, person: Observation) -> PersonPose:
         )
     return PersonPose(
         track=track,
-        bbox=tuple(round(float(v), 2) for v in person.bbox),  # type: ignore[arg-type]
+        bbox=tuple(round(float(v), 2) for v in person.bbox),
         score=round(min(1.0, max(0.0, float(person.score))), 4),
         kp2d=kp2d,
         kp3d=kp3d,
         smpl=smpl,
-        camera=None if person.camera is None else tuple(float(c) for c in person.camera),  # type: ignore[arg-type]
+        camera=None if person.camera is None else tuple(float(c) for c in person.camera),
     )
 
 
-def _as_list(value: object) -> list:  # type: ignore[type-arg]
+def _as_list(value: Any) -> Any:
+    """numpy arrays (what backends hold) become nested lists; lists pass through."""
     tolist = getattr(value, "tolist", None)
-    return tolist() if callable(tolist) else list(value)  # type: ignore[call-overload]
+    return tolist() if callable(tolist) else list(value)

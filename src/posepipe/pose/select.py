@@ -54,7 +54,9 @@ def build_backend(settings: Settings, choice: BackendChoice | None = None) -> Ba
         return BackendChoiceResult(_hmr2(settings), "asked for hmr2")
     reason = hmr2_unavailable_reason(settings)
     if reason is None:
-        return BackendChoiceResult(_hmr2(settings), "auto: CUDA and the hmr2 model files are present")
+        return BackendChoiceResult(
+            _hmr2(settings), "auto: CUDA and the hmr2 model files are present"
+        )
     return BackendChoiceResult(_mediapipe(), f"auto: mediapipe on the CPU, since {reason}")
 
 
@@ -65,7 +67,7 @@ def _mediapipe() -> PoseBackend:
 
 
 def _hmr2(settings: Settings) -> PoseBackend:
-    from posepipe.pose.hmr2_backend import Hmr2Backend  # type: ignore[import-not-found]
+    from posepipe.pose.hmr2_backend import Hmr2Backend
 
     backend: PoseBackend = Hmr2Backend(settings)
     return backend

@@ -12,6 +12,7 @@ import queue
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import cast
 
 import av
 import numpy as np
@@ -107,7 +108,7 @@ class FrameStream:
                     time_s = max(0.0, (frame.pts - start) * time_base)
                 else:
                     time_s = self.frames_decoded / info.fps
-                image = frame.to_ndarray(format="rgb24")
+                image = cast(npt.NDArray[np.uint8], frame.to_ndarray(format="rgb24"))
                 if info.rotation:
                     image = np.ascontiguousarray(np.rot90(image, k=-info.rotation // 90))
                 if not self._put(DecodedFrame(self.frames_decoded, time_s, image)):
@@ -121,7 +122,9 @@ class FrameStream:
         if self.frames_lost:
             log.warning(
                 "%s: %d of %d frames did not decode and are left out",
-                info.path.name, self.frames_lost, info.frames,
+                info.path.name,
+                self.frames_lost,
+                info.frames,
             )
 
     def _frames(

@@ -25,8 +25,16 @@ log = logging.getLogger(__name__)
 
 # One colour per track (RGB), cycled: a ColorBrewer-like set that reads on video.
 TRACK_COLOURS: tuple[tuple[int, int, int], ...] = (
-    (230, 25, 75), (60, 180, 75), (255, 225, 25), (0, 130, 200), (245, 130, 48),
-    (145, 30, 180), (70, 240, 240), (240, 50, 230), (210, 245, 60), (250, 190, 212),
+    (230, 25, 75),
+    (60, 180, 75),
+    (255, 225, 25),
+    (0, 130, 200),
+    (245, 130, 48),
+    (145, 30, 180),
+    (70, 240, 240),
+    (240, 50, 230),
+    (210, 245, 60),
+    (250, 190, 212),
 )
 MIN_VISIBILITY = 0.3  # joints less visible than this are not drawn
 
@@ -44,7 +52,7 @@ def draw_people(
     thickness = max(2, round(min(width, height) / 240))
     for person in frame.people:
         colour = track_colour(person.track)
-        points = [(int(round(x)), int(round(y)), v) for x, y, v in person.kp2d]
+        points = [(round(x), round(y), v) for x, y, v in person.kp2d]
         for a, b in edges:
             pa, pb = points[a], points[b]
             if pa[2] >= MIN_VISIBILITY and pb[2] >= MIN_VISIBILITY:
@@ -59,8 +67,14 @@ def draw_people(
         y_text = max(th + 4, y0 - 4)
         cv2.rectangle(image, (x0, y_text - th - 4), (x0 + tw + 4, y_text + 2), colour, -1)
         cv2.putText(
-            image, label, (x0 + 2, y_text), cv2.FONT_HERSHEY_SIMPLEX, scale,
-            (0, 0, 0), max(1, thickness // 2), cv2.LINE_AA,
+            image,
+            label,
+            (x0 + 2, y_text),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            scale,
+            (0, 0, 0),
+            max(1, thickness // 2),
+            cv2.LINE_AA,
         )
 
 

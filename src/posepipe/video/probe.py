@@ -42,7 +42,7 @@ class VideoInfo:
 
 def clockwise_rotation(frame_rotation: float) -> int:
     """Turn PyAV's display-matrix angle (counter-clockwise) into clockwise degrees 0/90/180/270."""
-    return int(round(-frame_rotation / 90.0)) % 4 * 90
+    return round(-frame_rotation / 90.0) % 4 * 90
 
 
 def probe_video(path: Path) -> VideoInfo:
@@ -91,7 +91,7 @@ def _describe(path: Path, container: av.container.InputContainer) -> VideoInfo:
     rotation = clockwise_rotation(first.rotation)
     fps = _frame_rate(stream)
     duration_s = _duration_s(container, stream)
-    frames = stream.frames or int(round(duration_s * fps))
+    frames = stream.frames or round(duration_s * fps)
     if frames == 1:
         raise NotAVideo(f"{path}: holds a single frame, not a video")
     width, height = first.width, first.height
@@ -132,7 +132,9 @@ def _frame_rate(stream: av.video.stream.VideoStream) -> float:
     return float(rate)
 
 
-def _duration_s(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> float:
+def _duration_s(
+    container: av.container.InputContainer, stream: av.video.stream.VideoStream
+) -> float:
     if stream.duration and stream.time_base:
         return float(stream.duration * stream.time_base)
     if container.duration:
