@@ -53,13 +53,18 @@ def draw_people(
     for person in frame.people:
         colour = track_colour(person.track)
         points = [(round(x), round(y), v) for x, y, v in person.kp2d]
-        for a, b in edges:
-            pa, pb = points[a], points[b]
-            if pa[2] >= MIN_VISIBILITY and pb[2] >= MIN_VISIBILITY:
-                cv2.line(image, pa[:2], pb[:2], colour, thickness, cv2.LINE_AA)
-        for x, y, v in points:
-            if v >= MIN_VISIBILITY:
-                cv2.circle(image, (x, y), thickness + 1, colour, -1, cv2.LINE_AA)
+        bones = [
+            (points[a][:2], points[b][:2])
+            for a, b in edges
+            if points[a][2] >= MIN_VISIBILITY and points[b][2] >= MIN_VISIBILITY
+        ]
+        joints = [(x, y) for x, y, v in points if v >= MIN_VISIBILITY]
+        # A dark outline under the colour keeps the skeleton readable on any background.
+        for colour_now, extra in (((20, 20, 20), 2), (colour, 0)):
+            for pa, pb in bones:
+                cv2.line(image, pa, pb, colour_now, thickness + extra, cv2.LINE_AA)
+            for joint in joints:
+                cv2.circle(image, joint, thickness + 1 + extra // 2, colour_now, -1, cv2.LINE_AA)
         x0, y0 = int(person.bbox[0]), int(person.bbox[1])
         label = f"#{person.track}"
         scale = thickness / 3
