@@ -67,6 +67,18 @@ class DeviceError(PosepipeError):
     code = "device_error"
 
 
+class BackendFailed(PosepipeError):
+    """The pose backend failed on this video (a library error, not the GPU itself)."""
+
+    code = "backend_failed"
+
+
+class DownloadFailed(PosepipeError):
+    """A model file could not be downloaded, or arrived with the wrong size or checksum."""
+
+    code = "download_failed"
+
+
 class DependencyUnavailable(PosepipeError):
     """A server we depend on (MongoDB, Redis) does not answer."""
 
@@ -77,3 +89,15 @@ class JobCanceled(PosepipeError):
     """The job was canceled while it ran."""
 
     code = "job_canceled"
+
+
+class NoFileUploaded(InvalidInput):
+    """An upload request carried no file (the multipart field `file`)."""
+
+    code = "no_file"
+
+
+class OverlayNotFound(PosepipeError):
+    """The job succeeded but has no overlay video (rendering it failed)."""
+
+    code = "overlay_not_found"

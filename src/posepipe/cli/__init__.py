@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from posepipe.cli.models import app as models_app
 from posepipe.cli.process import process
 
 app = typer.Typer(
@@ -14,6 +15,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command("process")(process)
+app.add_typer(models_app, name="models")
 
 
 @app.callback()

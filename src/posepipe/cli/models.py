@@ -1,0 +1,154 @@
+"""`posepipe models check|fetch`: the hmr2 backend's model files under MODEL_CACHE_DIR."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from posepipe.config import get_settings
+from posepipe.models import DETECTORS, Source, is_present, required_files, smpl_instructions
+
+app = typer.Typer(
+    name="models",
+    help="Check or fetch the hmr2 backend's model files (MODEL_CACHE_DIR).",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+EXIT_MISSING = 1
+
+
+def _cache_dir(option: Path | None) -> Path:
+    return option if option is not None else get_settings().model_cache_dir
+
+
+def _detector(option: str | None) -> str:
+    detector = option or get_settings().pose_hmr2_detector
+    if detector not in DETECTORS:
+        raise typer.BadParameter(f"expected one of {', '.join(DETECTORS)}", param_hint="--detector")
+    return detector
+
+
+def _human_size(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    raise AssertionError("unreachable")
+
+
+@app.command("check")
+def check(
+    cache_dir: Path | None = typer.Option(
+        None, "--cache-dir", help="Model cache folder [default: MODEL_CACHE_DIR]"
+    ),
+    detector: str | None = typer.Option(
+        None, "--detector", help="vitdet or regnety [default: POSE_HMR2_DETECTOR]"
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
+) -> None:
+    """List every file the hmr2 backend needs, present or missing; exit 1 if one is missing."""
+    root = _cache_dir(cache_dir)
+    chosen = _detector(detector)
+    rows = []
+    for model in required_files(chosen):
+        path = root / model.path
+        present = is_present(root, model)
+        rows.append({
+            "path": model.path,
+            "absolute_path": str(path),
+            "group": model.group,
+            "present": present,
+            "size": path.stat().st_size if present else None,
+            "source": model.source.value,
+            "url": model.url,
+        })
+    missing = [r for r in rows if not r["present"]]
+    if as_json:
+        print(json.dumps({"cache_dir": str(root), "detector": chosen, "files": rows,
+                          "missing": len(missing)}, indent=2))
+    else:
+        _print_table(root, chosen, rows)
+    if missing:
+        raise typer.Exit(EXIT_MISSING)
+
+
+def _print_table(root: Path, detector: str, rows: list[dict[str, object]]) -> None:
+    out = Console(highlight=False, soft_wrap=True)
+    out.print(f"model cache: {root} (MODEL_CACHE_DIR; mounted at /models in pose-service)")
+    out.print(f"detector: {detector} (POSE_HMR2_DETECTOR)")
+    for row in rows:
+        status = "[green]present[/]" if row["present"] else "[red]missing[/]"
+        size = _human_size(row["size"]) if isinstance(row["size"], int) else ""
+        out.print(f"  {status}  {row['path']}  [dim]{row['group']}[/] {size}")
+    missing = [r for r in rows if not r["present"]]
+    out.print(f"{len(rows) - len(missing)} of {len(rows)} files present, {len(missing)} missing.")
+    if any(r["source"] == Source.SMPL.value for r in missing):
+        out.print(smpl_instructions(root))
+    if any(r["source"] != Source.SMPL.value for r in missing):
+        out.print("Run `posepipe models fetch` to download the others.")
+
+
+@app.command("fetch")
+def fetch(
+    cache_dir: Path | None = typer.Option(
+        None, "--cache-dir", help="Model cache folder [default: MODEL_CACHE_DIR]"
+    ),
+    detector: str | None = typer.Option(
+        None, "--detector", help="vitdet or regnety [default: POSE_HMR2_DETECTOR]"
+    ),
+    all_detectors: bool = typer.Option(
+        False, "--all-detectors", help="Fetch both detectors' weights."
+    ),
+    keep_archive: bool = typer.Option(
+        False, "--keep-archive", help="Keep hmr2_data.tar.gz (2.7 GB) after unpacking it."
+    ),
+) -> None:
+    """Download what may be downloaded (resumable, size-checked); explain the SMPL file."""
+    from posepipe.model_fetch import fetch_models
+
+    root = _cache_dir(cache_dir)
+    detectors = DETECTORS if all_detectors else (_detector(detector),)
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
+    out = Console(highlight=False, soft_wrap=True)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        console.print(f"[red]posepipe:[/] {root}: cannot create the model cache ({exc.strerror})")
+        raise typer.Exit(1) from exc
+    report = fetch_models(root, detectors, keep_archive=keep_archive,
+                          progress=_Ticker(console))
+    for path in report.fetched:
+        out.print(f"  [green]fetched[/]  {path}")
+    for path, why in report.failed:
+        out.print(f"  [red]failed[/]   {path}: {why}")
+    for path in report.manual:
+        out.print(f"  [yellow]manual[/]   {path}")
+    out.print(f"{len(report.fetched)} fetched, {len(report.already_present)} already present, "
+              f"{len(report.failed)} failed, {len(report.manual)} need you.")
+    if report.manual:
+        out.print(smpl_instructions(root))
+    if report.failed or report.manual:
+        raise typer.Exit(EXIT_MISSING)
+
+
+class _Ticker:
+    """A download progress line every few seconds (large files take minutes)."""
+
+    def __init__(self, console: Console, every_s: float = 5.0) -> None:
+        self._console = console
+        self._every_s = every_s
+        self._last = 0.0
+
+    def __call__(self, name: str, done: int, total: int | None) -> None:
+        now = time.monotonic()
+        if now - self._last < self._every_s and done != total:
+            return
+        self._last = now
+        of = f" of {_human_size(total)}" if total else ""
+        self._console.print(f"  {name}: {_human_size(done)}{of}")
