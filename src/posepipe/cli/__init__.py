@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from posepipe.cli.import_phalp import import_phalp
 from posepipe.cli.models import app as models_app
 from posepipe.cli.process import process
 
@@ -16,6 +17,7 @@ app = typer.Typer(
 )
 app.command("process")(process)
 app.add_typer(models_app, name="models")
+app.command("import-phalp")(import_phalp)
 
 
 @app.callback()
