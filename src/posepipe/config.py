@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     model_cache_dir: Path = Path("/models")
     # Read (never set) by posepipe.gpu to explain a CUDA_VISIBLE_DEVICES that hides the GPU.
     cuda_visible_devices: str | None = None
+    # A 4D-Humans checkout: its track.py (HMR2_4dhuman) is not part of the installed package.
+    pose_hmr2_repo_dir: Path = Path("/opt/4D-Humans")
 
     # Tracking: a person unseen for more than this many frames gets a new track id.
     track_max_lost_frames: int = Field(15, ge=0)

@@ -192,8 +192,12 @@ def _cuda_op() -> ProbeResult:
     return ProbeResult(True, "ok", round(elapsed_ms, 3))
 
 
-def free_memory_mb() -> tuple[int, int] | None:
-    """(free, total) MiB on CUDA device 0 as the driver counts them; None without CUDA."""
+def free_memory_mb(fraction: float | None = None) -> tuple[int, int] | None:
+    """(available, total) MiB on CUDA device 0 for this process; None without CUDA.
+
+    Available is what the driver reports free plus what this process's allocator holds
+    unused (it reuses that first), capped by `fraction` of the total when one is set.
+    """
     try:
         import torch
     except ImportError:
@@ -202,20 +206,24 @@ def free_memory_mb() -> tuple[int, int] | None:
         return None
     try:
         free, total = torch.cuda.mem_get_info(0)
+        allocated = torch.cuda.memory_allocated(0)
+        free += torch.cuda.memory_reserved(0) - allocated
     except RuntimeError as exc:
         raise DeviceError(f"cannot read GPU memory: {exc}") from exc
-    return free // _MIB, total // _MIB
+    if fraction is not None:
+        free = min(free, int(fraction * total) - allocated)
+    return max(0, free) // _MIB, total // _MIB
 
 
-def ensure_free_memory(required_mb: int) -> None:
-    """Refuse to start a job when the GPU has less than `required_mb` MiB free."""
-    reading = free_memory_mb()
+def ensure_free_memory(required_mb: int, fraction: float | None = None) -> None:
+    """Refuse to start a job when the GPU has less than `required_mb` MiB for it."""
+    reading = free_memory_mb(fraction)
     if reading is None:
         raise BackendUnavailable("no CUDA device is available to this process")
     free, total = reading
     if free < required_mb:
         raise BackendUnavailable(
-            f"the GPU has {free} MiB free of {total} MiB and a job needs about "
+            f"the GPU has {free} MiB available of {total} MiB and a job needs about "
             f"{required_mb} MiB; another process holds GPU memory "
             "(see nvidia-smi) or POSE_GPU_MEMORY_FRACTION is too low"
         )
