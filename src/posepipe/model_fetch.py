@@ -9,6 +9,7 @@ registration): it is converted or copied from where the person put it.
 from __future__ import annotations
 
 import hashlib
+import http.client
 import importlib.util
 import logging
 import os
@@ -82,7 +83,14 @@ def download(
             total, offset = _plan(response, offset, url)
             with part.open("ab" if offset else "wb") as out:
                 done = offset
-                while chunk := response.read(_CHUNK):
+                while True:
+                    try:
+                        chunk = response.read(_CHUNK)
+                    except http.client.IncompleteRead as exc:
+                        out.write(exc.partial)  # keep what came, for the next resume
+                        raise
+                    if not chunk:
+                        break
                     out.write(chunk)
                     done += len(chunk)
                     if progress is not None:
@@ -92,7 +100,7 @@ def download(
             _finish(part, dest, expected_size, sha256_prefix)
             return
         raise DownloadFailed(f"{url}: HTTP {exc.code} {exc.reason}") from exc
-    except (urllib.error.URLError, OSError) as exc:
+    except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
         raise DownloadFailed(
             f"{url}: {getattr(exc, 'reason', exc)}; run fetch again to resume "
             f"({part.stat().st_size if part.exists() else 0} bytes kept)"
@@ -169,9 +177,15 @@ def fetch_models(
     detectors: tuple[str, ...] = ("vitdet",),
     *,
     keep_archive: bool = False,
+    mirror: str | None = None,
     progress: Progress | None = None,
 ) -> FetchReport:
-    """Download whatever may be downloaded, unpack the HMR2 archive, place the SMPL file."""
+    """Download whatever may be downloaded, unpack the HMR2 archive, place the SMPL file.
+
+    With `mirror` (the URL of another machine's model cache folder, served over HTTP),
+    every file but SMPL is fetched from `<mirror>/<its path in the cache>` instead: the
+    upstream links have moved before, and a team can share one fetched copy.
+    """
     report = FetchReport()
     wanted: dict[str, ModelFile] = {}
     for detector in detectors:
@@ -182,14 +196,18 @@ def fetch_models(
             report.already_present.append(model.path)
     archive_files = [f for f in by_source(files, Source.HMR2_ARCHIVE)
                      if not is_present(cache_dir, f)]
-    if archive_files:
+    if archive_files and mirror is None:
         _fetch_archive(cache_dir, archive_files, keep_archive, progress, report)
-    for model in by_source(files, Source.DOWNLOAD):
+    singles = by_source(files, Source.DOWNLOAD)
+    if mirror is not None:
+        singles += archive_files
+    for model in singles:
         if is_present(cache_dir, model):
             continue
-        assert model.url is not None
+        url = f"{mirror.rstrip('/')}/{model.path}" if mirror is not None else model.url
+        assert url is not None
         try:
-            download(model.url, cache_dir / model.path, expected_size=model.size,
+            download(url, cache_dir / model.path, expected_size=model.size,
                      sha256_prefix=model.sha256_prefix, progress=progress)
             report.fetched.append(model.path)
         except DownloadFailed as exc:

@@ -108,6 +108,11 @@ def fetch(
     keep_archive: bool = typer.Option(
         False, "--keep-archive", help="Keep hmr2_data.tar.gz (2.7 GB) after unpacking it."
     ),
+    mirror: str | None = typer.Option(
+        None, "--mirror",
+        help="URL of another model cache folder served over HTTP; files are fetched from "
+        "<mirror>/<path> instead of upstream (SMPL excepted).",
+    ),
 ) -> None:
     """Download what may be downloaded (resumable, size-checked); explain the SMPL file."""
     from posepipe.model_fetch import fetch_models
@@ -121,7 +126,7 @@ def fetch(
     except OSError as exc:
         console.print(f"[red]posepipe:[/] {root}: cannot create the model cache ({exc.strerror})")
         raise typer.Exit(1) from exc
-    report = fetch_models(root, detectors, keep_archive=keep_archive,
+    report = fetch_models(root, detectors, keep_archive=keep_archive, mirror=mirror,
                           progress=_Ticker(console))
     for path in report.fetched:
         out.print(f"  [green]fetched[/]  {path}")
