@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-$(shell echo $(EXTRAS) | tr , -)
 export POSEPIPE_SHARED_DIR ?= $(abspath ../shared)
 
 .PHONY: help install demo test test-deps test-python frontend-deps lint format schema \
-        dev-native bench gpu-check clean
+        dev-native bench gpu-check clean test-frontend openapi
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -41,7 +41,15 @@ lint: $(STAMP) ## ruff, mypy and the import-boundary contracts
 test-python: $(STAMP)
 	$(PY) -m pytest
 
-test: $(STAMP) test-deps frontend-deps lint test-python ## install what the tests need and run them all
+test-frontend: frontend-deps ## the frontend's type check and unit tests (vitest)
+	npm --prefix frontend run typecheck
+	npm --prefix frontend test
+
+openapi: $(STAMP) ## refresh frontend/openapi.json from the API and regenerate its TypeScript types
+	$(PY) frontend/scripts/dump_openapi.py
+	npm --prefix frontend run gen:api
+
+test: $(STAMP) test-deps frontend-deps lint test-frontend test-python ## install what the tests need and run them all
 
 format: $(STAMP) ## apply ruff's formatting and fixes
 	$(VENV)/bin/ruff check --fix src tests bench

@@ -1,0 +1,65 @@
+import { describe, expect, it } from "vitest";
+import { frameAtTime, personInFrame, summariseTracks } from "./frames";
+import type { FramePoses, PersonPose } from "./types";
+
+const person = (track: number, kp3d = true): PersonPose => ({
+  track,
+  bbox: [0, 0, 10, 10],
+  score: 1,
+  kp2d: [[1, 1, 1]],
+  kp3d: kp3d ? [[0, 0, 0]] : null,
+});
+
+// 5 fps, frames 0..9 at t = i / 5; frame 6 failed to decode and is absent.
+const frames: FramePoses[] = [0, 1, 2, 3, 4, 5, 7, 8, 9].map((i) => ({
+  i,
+  t: i / 5,
+  people: i < 3 ? [person(1)] : [person(1), person(2, false)],
+}));
+
+describe("frameAtTime", () => {
+  it("finds the frame at its exact presentation time", () => {
+    expect(frameAtTime(frames, 0, 5)?.i).toBe(0);
+    expect(frameAtTime(frames, 0.4, 5)?.i).toBe(2);
+    expect(frameAtTime(frames, 1.8, 5)?.i).toBe(9);
+  });
+
+  it("shows the last frame that started before a time between frames", () => {
+    expect(frameAtTime(frames, 0.5, 5)?.i).toBe(2);
+    expect(frameAtTime(frames, 0.59, 5)?.i).toBe(2);
+  });
+
+  it("absorbs rounding in the player's clock", () => {
+    expect(frameAtTime(frames, 0.6 - 1e-4, 5)?.i).toBe(3);
+    expect(frameAtTime(frames, 0.19999, 5)?.i).toBe(1);
+  });
+
+  it("is null before the first frame and well past the last", () => {
+    expect(frameAtTime([{ i: 0, t: 0.5, people: [] }], 0.1, 5)).toBeNull();
+    expect(frameAtTime(frames, 2.5, 5)).toBeNull();
+    expect(frameAtTime([], 0, 5)).toBeNull();
+    expect(frameAtTime(frames, NaN, 5)).toBeNull();
+  });
+
+  it("keeps the previous frame for one frame time over a lost frame, then shows nothing", () => {
+    expect(frameAtTime(frames, 1.2, 5)?.i).toBe(5);
+    expect(frameAtTime(frames, 1.4, 5)?.i).toBe(7);
+    const gap: FramePoses[] = [{ i: 0, t: 0, people: [] }, { i: 5, t: 1, people: [] }];
+    expect(frameAtTime(gap, 0.5, 5)).toBeNull();
+  });
+});
+
+describe("tracks", () => {
+  it("summarises who appears, for how long, and with 3D joints or not", () => {
+    expect(summariseTracks(frames)).toEqual([
+      { track: 1, frames: 9, firstT: 0, lastT: 1.8, has3d: true },
+      { track: 2, frames: 6, firstT: 0.6, lastT: 1.8, has3d: false },
+    ]);
+  });
+
+  it("finds a person by track id in a frame", () => {
+    expect(personInFrame(frames[4]!, 2)?.track).toBe(2);
+    expect(personInFrame(frames[0]!, 2)).toBeNull();
+    expect(personInFrame(null, 1)).toBeNull();
+  });
+});

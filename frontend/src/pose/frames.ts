@@ -1,0 +1,64 @@
+// Finding the result frame on screen at a video time, and who appears in a result.
+import type { FramePoses, PersonPose } from "./types";
+
+const SLACK_S = 0.001;
+
+/**
+ * The result frame shown at `time` seconds: the last frame whose t is at or before it.
+ * A millisecond of slack absorbs rounding between the stored timestamps and the player's
+ * clock (both come from the same container timestamps). A frame that failed to decode is absent from the results, so the one
+ * before it is not shown for longer than one frame time: then nothing is (null).
+ */
+export function frameAtTime(frames: FramePoses[], time: number, fps: number): FramePoses | null {
+  if (!frames.length || !Number.isFinite(time)) return null;
+  const period = fps > 0 ? 1 / fps : 0;
+  const target = time + SLACK_S;
+  let lo = 0;
+  let hi = frames.length - 1;
+  if (frames[0]!.t > target) return null;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (frames[mid]!.t <= target) lo = mid;
+    else hi = mid - 1;
+  }
+  const frame = frames[lo]!;
+  if (period > 0 && time - frame.t > period * 1.5) return null;
+  return frame;
+}
+
+/** The person with this track id in a frame, if there. */
+export function personInFrame(frame: FramePoses | null, track: number): PersonPose | null {
+  return frame?.people.find((p) => p.track === track) ?? null;
+}
+
+export interface TrackSummary {
+  track: number;
+  frames: number;
+  firstT: number;
+  lastT: number;
+  has3d: boolean;
+}
+
+/** Every track in a result, ordered by id, with how long it is seen. */
+export function summariseTracks(frames: FramePoses[]): TrackSummary[] {
+  const byTrack = new Map<number, TrackSummary>();
+  for (const frame of frames) {
+    for (const person of frame.people) {
+      const s = byTrack.get(person.track);
+      if (s) {
+        s.frames += 1;
+        s.lastT = frame.t;
+        s.has3d ||= person.kp3d !== null && person.kp3d !== undefined;
+      } else {
+        byTrack.set(person.track, {
+          track: person.track,
+          frames: 1,
+          firstT: frame.t,
+          lastT: frame.t,
+          has3d: person.kp3d !== null && person.kp3d !== undefined,
+        });
+      }
+    }
+  }
+  return [...byTrack.values()].sort((a, b) => a.track - b.track);
+}

@@ -1,0 +1,6 @@
+// Adds jest-dom's matchers (toBeInTheDocument, ...) to vitest's expect.
+import "@testing-library/jest-dom/vitest";
+import { cleanup } from "@testing-library/react";
+import { afterEach } from "vitest";
+
+afterEach(() => cleanup());

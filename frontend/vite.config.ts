@@ -1,0 +1,45 @@
+/// <reference types="vitest/config" />
+// The dev server (HMR) that serves the UI and proxies the API, plus vitest's settings.
+//
+// Environment:
+//   FRONTEND_PORT    port to serve on (5173)
+//   FRONTEND_HOST    address to bind; 0.0.0.0 inside a container (default 127.0.0.1)
+//   API_PORT         where the native API listens (8000), proxied from /api and /metrics
+//   VITE_API_TARGET  full URL of the API instead (Compose: http://backend-api:8000)
+//   WATCH_POLLING=1  poll for file changes (Windows folders mounted into WSL send no events)
+import react from "@vitejs/plugin-react";
+import { defineConfig } from "vite";
+
+const env = process.env;
+const apiTarget = env.VITE_API_TARGET || `http://127.0.0.1:${env.API_PORT || "8000"}`;
+const polling = env.WATCH_POLLING === "1";
+
+export default defineConfig({
+  plugins: [react()],
+  server: {
+    host: env.FRONTEND_HOST || "127.0.0.1",
+    port: Number(env.FRONTEND_PORT || 5173),
+    strictPort: true,
+    proxy: {
+      // SSE goes through this proxy too; http-proxy streams it without buffering.
+      "/api": { target: apiTarget },
+      "/metrics": { target: apiTarget },
+    },
+    watch: polling ? { usePolling: true, interval: 300 } : null,
+  },
+  build: {
+    // The lazily loaded 3D view chunk is three.js itself (~560 kB); the rest stays small.
+    chunkSizeWarningLimit: 700,
+  },
+  preview: {
+    host: env.FRONTEND_HOST || "127.0.0.1",
+    port: Number(env.FRONTEND_PORT || 4173),
+    proxy: { "/api": { target: apiTarget }, "/metrics": { target: apiTarget } },
+  },
+  test: {
+    environment: "jsdom",
+    globals: true,
+    setupFiles: ["./src/test/setup.ts"],
+    include: ["src/**/*.test.{ts,tsx}"],
+  },
+});
