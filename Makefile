@@ -61,5 +61,14 @@ schema: $(STAMP) ## regenerate schema/poses.schema.json from the pydantic models
 bench: $(STAMP) ## run the benchmarks and print their figures (see bench/RESULTS.md)
 	$(PY) bench/pipeline_bench.py
 
+# gpu-check runs where torch and the hmr2 extra are: a GPU host's venv, or the pose-service
+# image with the repository mounted (GPU_PY=python there).
+GPU_PY ?= $(if $(wildcard $(PY)),$(PY),python3)
+GPU_CHECK_VIDEO ?= $(POSEPIPE_SHARED_DIR)/data/videos/multi_person_kids_jumping_on_bed.mp4
+gpu-check: ## GPU host only: CUDA, NVML, memory cap, throughput, hmr2 end to end, gpu tests
+	@mkdir -p out
+	$(GPU_PY) scripts/gpu_check.py --json out/gpu-check.json $(if $(wildcard $(GPU_CHECK_VIDEO)),--video $(GPU_CHECK_VIDEO))
+	$(GPU_PY) -m pytest -m gpu tests/gpu -q
+
 clean: ## remove build outputs and results (keeps .venv)
 	rm -rf out build dist .pytest_cache .mypy_cache .ruff_cache
