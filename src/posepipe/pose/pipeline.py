@@ -97,7 +97,7 @@ def run_pipeline(
     *,
     tracker: Tracker,
     batch_size: int = 8,
-    queue_size: int = 32,
+    queue_size: int = 8,  # enough to keep the backend fed; each 1080p frame is 6 MB
     should_stop: Callable[[], bool] | None = None,
 ) -> RunSummary:
     """Run the backend over every frame of the video and hand tracked results to the sink."""
