@@ -58,10 +58,11 @@ class _Server:
 
     def start(self) -> None:
         """Start the server and wait until it accepts connections."""
-        log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            self.command(), stdout=log, stderr=subprocess.STDOUT, cwd=self.data_dir
-        )
+        # The child keeps its own descriptor: ours is closed at once (no ResourceWarning).
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                self.command(), stdout=log, stderr=subprocess.STDOUT, cwd=self.data_dir
+            )
         wait_for_port(self.port, process=self.process)
 
     def stop(self, *, kill: bool = False) -> None:

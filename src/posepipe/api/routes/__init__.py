@@ -1,0 +1,1 @@
+"""One module per route group; `posepipe.api.app` includes each router with one line."""

@@ -1,0 +1,118 @@
+"""What the API answers, as pydantic models: they make the OpenAPI document the frontend's
+TypeScript client is generated from."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from posepipe.store.models import JobStatus
+
+
+class ErrorDetail(BaseModel):
+    """A code a program can test and a message a person can act on."""
+
+    code: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """Every error answer: `{"error": {"code", "message"}}`."""
+
+    error: ErrorDetail
+
+
+class VideoCreated(BaseModel):
+    """The answer to an upload: the job that will process it."""
+
+    job_id: str
+    video_id: str
+    status: JobStatus
+
+
+class JobProgress(BaseModel):
+    """Frames finished out of the frames expected."""
+
+    frames_done: int
+    frames_total: int
+
+
+class VideoPublic(BaseModel):
+    """The uploaded video, as the probe found it."""
+
+    id: str
+    filename: str
+    size_bytes: int
+    width: int
+    height: int
+    fps: float
+    frames: int
+    duration_s: float
+    codec: str
+    rotation: int
+
+
+class JobPublic(BaseModel):
+    """One job."""
+
+    id: str
+    status: JobStatus
+    progress: JobProgress
+    error: ErrorDetail | None
+    backend: str | None
+    attempts: int
+    video: VideoPublic
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+    @classmethod
+    def from_document(cls, doc: dict[str, Any]) -> JobPublic:
+        """The public view of a stored job document."""
+        video = doc["video"]
+        return cls(
+            id=doc["_id"],
+            status=doc["status"],
+            progress=JobProgress(
+                frames_done=doc["progress"]["frames_done"],
+                frames_total=doc["progress"]["frames_total"],
+            ),
+            error=doc.get("error"),
+            backend=doc.get("backend"),
+            attempts=doc.get("attempts", 0),
+            video=VideoPublic(**{k: video[k] for k in VideoPublic.model_fields}),
+            created_at=doc["created_at"],
+            started_at=doc.get("started_at"),
+            finished_at=doc.get("finished_at"),
+        )
+
+
+class JobsPublic(BaseModel):
+    """A page of jobs, newest first, and how many there are in all."""
+
+    items: list[JobPublic]
+    total: int
+
+
+class HealthStatus(BaseModel):
+    """Liveness."""
+
+    status: Literal["ok"]
+
+
+class DependencyStatus(BaseModel):
+    """One dependency's state as seen by the API."""
+
+    status: Literal["ok", "unavailable"]
+    detail: str
+    latency_ms: float | None = None
+
+
+class ReadyStatus(BaseModel):
+    """Readiness, per dependency; `error` is set when one is unavailable."""
+
+    status: Literal["ready", "not_ready"]
+    checks: dict[str, DependencyStatus]
+    error: ErrorDetail | None = None

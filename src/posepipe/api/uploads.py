@@ -1,0 +1,177 @@
+"""Receive a multipart upload straight to disk, enforcing the size limit while it streams.
+
+FastAPI's `UploadFile` parses the whole body before the route runs, so a 10 GB upload
+would be read (to a spooled file) before it could be refused. Here the body is parsed as
+it arrives (python-multipart's push parser): the `file` part goes to a staging file and
+through SHA-256 chunk by chunk, and the upload is refused with 413 as soon as it passes
+MAX_UPLOAD_MB (at once when Content-Length already says so).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import Any
+
+from python_multipart.exceptions import MultipartParseError
+from python_multipart.multipart import MultipartParser, parse_options_header
+from starlette.requests import ClientDisconnect, Request
+
+from posepipe.errors import InvalidInput, NoFileUploaded, UploadTooLarge
+from posepipe.store.media import MediaStore
+
+FIELD = "file"
+# Room for the multipart framing around the file (boundaries, part headers, small fields).
+_FRAMING_BYTES = 64 * 1024
+_EXTENSION = re.compile(r"^[a-z0-9]{1,8}$")
+_MAX_NAME = 200
+
+
+@dataclass(frozen=True)
+class StagedUpload:
+    """A received file, on local disk, not yet in the media store."""
+
+    path: Path
+    filename: str
+    extension: str
+    size_bytes: int
+    sha256: str
+
+
+def safe_filename(raw: str) -> str:
+    """The last path component of a client's file name, printable, at most 200 characters."""
+    name = PureWindowsPath(PurePosixPath(raw).name).name
+    name = "".join(c for c in unicodedata.normalize("NFC", name) if c.isprintable())
+    name = name.strip().lstrip(".")
+    return name[-_MAX_NAME:] or "video"
+
+
+def extension_of(filename: str) -> str:
+    """The lower-case extension when it looks like one (`mp4`), else `video`."""
+    suffix = PurePosixPath(filename).suffix.lower().lstrip(".")
+    return suffix if _EXTENSION.match(suffix) else "video"
+
+
+class _Receiver:
+    """Callbacks for python-multipart: the `file` part to disk, anything else counted."""
+
+    def __init__(self, media: MediaStore, limit_bytes: int) -> None:
+        self.media = media
+        self.limit_bytes = limit_bytes
+        self.path: Path | None = None
+        self.filename = ""
+        self.size = 0
+        self.hasher = hashlib.sha256()
+        self.done = False
+        self._file: Any = None
+        self._in_file_part = False
+        self._header_field = bytearray()
+        self._header_value = bytearray()
+        self._headers: dict[str, bytes] = {}
+        self._other_bytes = 0
+
+    def callbacks(self) -> dict[str, Any]:
+        return {
+            "on_part_begin": self._part_begin,
+            "on_header_field": lambda d, s, e: self._header_field.extend(d[s:e]),
+            "on_header_value": lambda d, s, e: self._header_value.extend(d[s:e]),
+            "on_header_end": self._header_end,
+            "on_headers_finished": self._headers_finished,
+            "on_part_data": self._part_data,
+            "on_part_end": self._part_end,
+        }
+
+    def _part_begin(self) -> None:
+        self._headers = {}
+        self._in_file_part = False
+
+    def _header_end(self) -> None:
+        self._headers[bytes(self._header_field).decode("latin-1").lower()] = bytes(
+            self._header_value
+        )
+        self._header_field.clear()
+        self._header_value.clear()
+
+    def _headers_finished(self) -> None:
+        disposition, params = parse_options_header(self._headers.get("content-disposition", b""))
+        name = params.get(b"name", b"").decode("utf-8", "replace")
+        if disposition != b"form-data" or name != FIELD or self.path is not None:
+            return
+        raw = params.get(b"filename", b"").decode("utf-8", "replace")
+        self.filename = safe_filename(raw)
+        self.path = self.media.staging_path("." + extension_of(self.filename))
+        self._file = self.path.open("wb")
+        self._in_file_part = True
+
+    def _part_data(self, data: bytes, start: int, end: int) -> None:
+        if not self._in_file_part:
+            self._other_bytes += end - start
+            if self._other_bytes > _FRAMING_BYTES:
+                raise InvalidInput("the form fields besides `file` are too large")
+            return
+        self.size += end - start
+        if self.size > self.limit_bytes:
+            raise UploadTooLarge(_too_large(self.limit_bytes))
+        chunk = data[start:end]
+        self.hasher.update(chunk)
+        self._file.write(chunk)
+
+    def _part_end(self) -> None:
+        if self._in_file_part:
+            self._file.close()
+            self._in_file_part = False
+            self.done = True
+
+    def discard(self) -> None:
+        if self._file is not None:
+            self._file.close()
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)
+
+
+def _too_large(limit_bytes: int) -> str:
+    limit_mb = limit_bytes // (1024 * 1024)
+    return f"the upload is larger than the limit of {limit_mb} MB (MAX_UPLOAD_MB)"
+
+
+async def receive_upload(request: Request, media: MediaStore, limit_mb: int) -> StagedUpload:
+    """Stream the request's `file` part into a staging file; nothing is left on failure."""
+    limit_bytes = limit_mb * 1024 * 1024
+    content_type, params = parse_options_header(request.headers.get("content-type", ""))
+    boundary = params.get(b"boundary")
+    if content_type != b"multipart/form-data" or not boundary:
+        raise NoFileUploaded(
+            "send the video as multipart/form-data with the file in the field `file`"
+        )
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit_bytes + _FRAMING_BYTES:
+        raise UploadTooLarge(_too_large(limit_bytes))
+
+    receiver = _Receiver(media, limit_bytes)
+    parser = MultipartParser(boundary, receiver.callbacks())  # type: ignore[arg-type]
+    try:
+        async for chunk in request.stream():
+            parser.write(chunk)
+        parser.finalize()
+    except ClientDisconnect as exc:
+        receiver.discard()
+        raise InvalidInput("the client went away before the upload was complete") from exc
+    except MultipartParseError as exc:
+        receiver.discard()
+        raise InvalidInput(f"the multipart body is malformed ({exc})") from exc
+    except BaseException:
+        receiver.discard()
+        raise
+    if receiver.path is None or not receiver.done:
+        receiver.discard()
+        raise NoFileUploaded("no file in the upload: send the video in the multipart field `file`")
+    return StagedUpload(
+        path=receiver.path,
+        filename=receiver.filename,
+        extension=PurePosixPath(receiver.path.name).suffix.lstrip("."),
+        size_bytes=receiver.size,
+        sha256=receiver.hasher.hexdigest(),
+    )

@@ -1,0 +1,94 @@
+"""The frames collection: one document per (job, frame), unique on (job_id, i).
+
+`FrameRepository` reads for the API (asyncio); `FrameStore` writes and reads for the
+worker, which runs synchronously in its actor thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from pymongo import ASCENDING, ReplaceOne
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.database import Database
+from pymongo.errors import BulkWriteError
+
+from posepipe.schema import FramePoses
+from posepipe.store.client import FRAMES, mongo_errors
+from posepipe.store.codec import frame_from_document, frame_to_document
+
+_DUPLICATE_KEY = 11000
+_READ_BATCH = 256
+
+
+class FrameRepository:
+    """Frames as the API reads them."""
+
+    def __init__(self, db: AsyncDatabase[Any]) -> None:
+        self._frames = db[FRAMES]
+
+    async def iter_frames(self, job_id: str) -> AsyncIterator[dict[str, Any]]:
+        """The job's frames in order, in the result schema's shape, a batch at a time."""
+        with mongo_errors():
+            cursor = (
+                self._frames.find({"job_id": job_id}, {"_id": 0, "job_id": 0})
+                .sort("i", ASCENDING)
+                .batch_size(_READ_BATCH)
+            )
+            async for doc in cursor:
+                yield frame_from_document(doc)
+
+    async def delete_for_job(self, job_id: str) -> int:
+        """Delete the job's frames; returns how many there were."""
+        with mongo_errors():
+            result = await self._frames.delete_many({"job_id": job_id})
+        return result.deleted_count
+
+
+class FrameStore:
+    """Frames as the worker writes them: in batches, as they finish."""
+
+    def __init__(self, db: Database[Any]) -> None:
+        self._frames = db[FRAMES]
+
+    def clear(self, job_id: str) -> None:
+        """Drop what an earlier attempt at this job left."""
+        with mongo_errors():
+            self._frames.delete_many({"job_id": job_id})
+
+    def write(self, job_id: str, frames: Sequence[FramePoses]) -> None:
+        """Store a batch of frames, replacing any with the same (job_id, i)."""
+        if not frames:
+            return
+        docs = [frame_to_document(job_id, frame) for frame in frames]
+        with mongo_errors():
+            try:
+                # Inserting is the common case and an order of magnitude faster than
+                # upserting on FerretDB; a frame already there (a redelivered job whose
+                # earlier attempt is still writing) is replaced below.
+                self._frames.insert_many(docs, ordered=False)
+            except BulkWriteError as exc:
+                errors = exc.details.get("writeErrors", [])
+                if any(e.get("code") != _DUPLICATE_KEY for e in errors):
+                    raise
+                clashes = [docs[e["index"]] for e in errors]
+                self._frames.bulk_write(
+                    [ReplaceOne({"_id": d["_id"]}, d, upsert=True) for d in clashes],
+                    ordered=False,
+                )
+
+    def read(self, job_id: str, *, start: int, limit: int) -> list[FramePoses]:
+        """Up to `limit` frames with i >= start, in order."""
+        with mongo_errors():
+            docs = list(
+                self._frames.find({"job_id": job_id, "i": {"$gte": start}}, {"_id": 0, "job_id": 0})
+                .sort("i", ASCENDING)
+                .limit(limit)
+            )
+        return [FramePoses.model_validate(frame_from_document(doc)) for doc in docs]
+
+    def count(self, job_id: str) -> int:
+        """How many frames the job has stored."""
+        with mongo_errors():
+            return self._frames.count_documents({"job_id": job_id})

@@ -1,0 +1,134 @@
+"""The jobs collection as the worker changes it (synchronous: the actor thread is)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo import ReturnDocument
+from pymongo.database import Database
+
+from posepipe.store.client import JOBS, mongo_errors
+from posepipe.store.models import (
+    ACTIVE_STATUSES,
+    JobStatus,
+    OverlayState,
+    error_document,
+    utc_now,
+)
+
+JobDocument = dict[str, Any]
+
+
+class JobStore:
+    """Every write is conditional on the job still being this attempt's to write.
+
+    An attempt's updates match `attempts == attempt` and status `running`, so a worker that
+    was wrongly declared dead, or a job canceled meanwhile, never overwrites the outcome.
+    """
+
+    def __init__(self, db: Database[Any]) -> None:
+        self._jobs = db[JOBS]
+
+    def get(self, job_id: str) -> JobDocument | None:
+        """The job document, or None when it was deleted."""
+        with mongo_errors():
+            return self._jobs.find_one({"_id": job_id})
+
+    def start_attempt(self, job_id: str, attempt: int, worker: str) -> JobDocument | None:
+        """Mark the job running as delivery `attempt`; None when it is no longer active."""
+        with mongo_errors():
+            return self._jobs.find_one_and_update(
+                {"_id": job_id, "status": {"$in": list(ACTIVE_STATUSES)}},
+                {
+                    "$set": {
+                        "status": JobStatus.RUNNING.value,
+                        "attempts": attempt,
+                        "started_at": utc_now(),
+                        "worker": worker,
+                        "progress.frames_done": 0,
+                    }
+                },
+                return_document=ReturnDocument.AFTER,
+            )
+
+    def record_attempt(self, job_id: str, attempt: int) -> None:
+        """Note a delivery on a job that will not run (it is given up on)."""
+        with mongo_errors():
+            self._jobs.update_one({"_id": job_id}, {"$set": {"attempts": attempt}})
+
+    def set_result_header(self, job_id: str, attempt: int, header: dict[str, Any]) -> None:
+        """Keep the result's header (backend, skeleton, video) on the job."""
+        self._update_running(job_id, attempt, {"result": header, "backend": header["backend"]})
+
+    def set_progress(self, job_id: str, attempt: int, done: int, total: int) -> bool:
+        """Record how far the attempt has got; False when it no longer owns the job."""
+        return self._update_running(
+            job_id, attempt, {"progress.frames_done": done, "progress.frames_total": total}
+        )
+
+    def succeed(self, job_id: str, attempt: int, *, frames: int) -> bool:
+        """Mark the job succeeded, its overlay pending; False when the attempt lost the job."""
+        return self._update_running(
+            job_id,
+            attempt,
+            {
+                "status": JobStatus.SUCCEEDED.value,
+                "finished_at": utc_now(),
+                "error": None,
+                "progress.frames_done": frames,
+                "progress.frames_total": frames,
+                "overlay_state": OverlayState.PENDING.value,
+            },
+        )
+
+    def set_overlay(self, job_id: str, state: OverlayState, key: str | None = None) -> bool:
+        """Record the overlay's outcome on a succeeded job; False when the job is gone."""
+        with mongo_errors():
+            result = self._jobs.update_one(
+                {"_id": job_id, "status": JobStatus.SUCCEEDED.value},
+                {"$set": {"overlay_state": state.value, "overlay_key": key}},
+            )
+        return result.matched_count == 1
+
+    def fail(self, job_id: str, code: str, message: str, *, attempt: int | None = None) -> bool:
+        """Mark an active job failed with a reason; False when it had already finished."""
+        query: dict[str, Any] = {"_id": job_id, "status": {"$in": list(ACTIVE_STATUSES)}}
+        if attempt is not None:
+            query["attempts"] = attempt
+        with mongo_errors():
+            result = self._jobs.update_one(
+                query,
+                {
+                    "$set": {
+                        "status": JobStatus.FAILED.value,
+                        "finished_at": utc_now(),
+                        "error": error_document(code, message),
+                    }
+                },
+            )
+        return result.modified_count == 1
+
+    def requeue(self, job_id: str, attempt: int, code: str, message: str) -> bool:
+        """Put the job back to queued after an error that a retry may fix."""
+        return self._update_running(
+            job_id,
+            attempt,
+            {"status": JobStatus.QUEUED.value, "error": error_document(code, message)},
+        )
+
+    def owns(self, job_id: str, attempt: int) -> bool:
+        """True while the job is running as this attempt (not canceled, deleted or taken over)."""
+        with mongo_errors():
+            doc = self._jobs.find_one(
+                {"_id": job_id, "status": JobStatus.RUNNING.value, "attempts": attempt},
+                {"_id": 1},
+            )
+        return doc is not None
+
+    def _update_running(self, job_id: str, attempt: int, fields: dict[str, Any]) -> bool:
+        with mongo_errors():
+            result = self._jobs.update_one(
+                {"_id": job_id, "status": JobStatus.RUNNING.value, "attempts": attempt},
+                {"$set": fields},
+            )
+        return result.matched_count == 1
