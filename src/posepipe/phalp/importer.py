@@ -8,6 +8,7 @@ have. PHALP's own track ids are kept as posepipe track ids (they start at 1).
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,12 @@ class ImportSummary:
     frames_with_people: int
     tracks: int
     video_frames: int
+    wall_s: float = 0.0
+
+    @property
+    def fps(self) -> float:
+        """Frames converted per second (for logs shared with pose jobs)."""
+        return self.frames / self.wall_s if self.wall_s > 0 else 0.0
 
     @property
     def truncated(self) -> bool:
@@ -95,6 +102,7 @@ def import_results(
     source_name: str,
 ) -> ImportSummary:
     """Convert loaded PHALP results for the video `info` describes and hand them to `sink`."""
+    started = time.perf_counter()
     check_frame_size(results, info)
     count = frame_count(results)
     sink.begin(ResultHeader(
@@ -133,7 +141,8 @@ def import_results(
         sink.finish(video_meta(info, frames=count))
     finally:
         progress.finish()
-    summary = ImportSummary(count, with_people, len(tracks), info.frames)
+    summary = ImportSummary(count, with_people, len(tracks), info.frames,
+                            wall_s=time.perf_counter() - started)
     if summary.warning():
         log.warning("%s", summary.warning())
     return summary
@@ -144,8 +153,13 @@ def _frame(index: int, info: VideoInfo, people: list[Any]) -> FramePoses:
 
 
 def import_results_file(
-    pkl: Path, info: VideoInfo, sink: ResultSink, progress: ProgressReporter
+    pkl: Path,
+    info: VideoInfo,
+    sink: ResultSink,
+    progress: ProgressReporter,
+    *,
+    source_name: str | None = None,
 ) -> ImportSummary:
     """Load a PHALP results pickle safely and import it."""
     results = load_results_pickle(pkl)
-    return import_results(results, info, sink, progress, source_name=pkl.name)
+    return import_results(results, info, sink, progress, source_name=source_name or pkl.name)

@@ -149,6 +149,26 @@ def _decompressed(path: Path, max_bytes: int) -> Iterator[IO[bytes]]:
         yield out
 
 
+def sniff_results_file(path: Path) -> None:
+    """Refuse a file that is not a (compressed) pickle, without unpickling any of it.
+
+    For the API, which stores results for the worker and never loads them itself.
+    """
+    with path.open("rb") as raw:
+        head = raw.read(_CHUNK)
+    if not head:
+        raise InvalidInput(f"{path.name}: the results file is empty")
+    factory = _decompressor(head[:6])
+    start = head
+    if factory is not None:
+        try:
+            start = factory().decompress(head)
+        except (zlib.error, OSError, EOFError, lzma.LZMAError) as exc:
+            raise InvalidInput(f"{path.name}: the compressed data is damaged ({exc})") from exc
+    if start and start[:1] != b"\x80":  # empty: a bz2 block longer than the head read
+        raise InvalidInput(f"{path.name}: not a joblib/pickle results file")
+
+
 def load_results_pickle(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
     """Load a joblib/pickle file admitting only numpy and joblib's array classes."""
     if not path.is_file():
