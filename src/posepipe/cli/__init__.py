@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import typer
 
+from posepipe.cli.doctor import doctor
 from posepipe.cli.import_phalp import import_phalp
 from posepipe.cli.models import app as models_app
 from posepipe.cli.process import process
+from posepipe.cli.services import api, worker
 
 app = typer.Typer(
     name="posepipe",
@@ -18,6 +20,9 @@ app = typer.Typer(
 app.command("process")(process)
 app.add_typer(models_app, name="models")
 app.command("import-phalp")(import_phalp)
+app.command("doctor")(doctor)
+app.command("api")(api)
+app.command("worker")(worker)
 
 
 @app.callback()
