@@ -28,6 +28,7 @@ NOT_FROM_ENV = {
     "log_dir": "fixed to the logs volume",
     "media_dir": "fixed to the media volume",
     "model_cache_dir": "fixed to /models; the host side is the volume source",
+    "pose_hmr2_repo_dir": "where the CUDA image clones 4D-Humans; the code's default",
     "mongodb_url": "fixed to the mongodb service",
     "redis_url": "fixed to the redis service",
     "log_format": "json in containers (Settings' default is for terminals)",
