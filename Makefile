@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-$(shell echo $(EXTRAS) | tr , -)
 export POSEPIPE_SHARED_DIR ?= $(abspath ../shared)
 
 .PHONY: help install demo test test-deps test-python frontend-deps lint format schema \
-        dev-native bench gpu-check clean test-frontend openapi
+        dev-native bench gpu-check clean test-frontend openapi bench-reload lock doctor
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -60,6 +60,15 @@ schema: $(STAMP) ## regenerate schema/poses.schema.json from the pydantic models
 
 bench: $(STAMP) ## run the benchmarks and print their figures (see bench/RESULTS.md)
 	$(PY) bench/pipeline_bench.py
+
+bench-reload: $(STAMP) ## seconds from saving a .py file to the change being live (API, worker)
+	$(PY) bench/hot_reload_bench.py
+
+lock: ## recompile requirements/*.txt, the lock files the Docker images install from
+	VENV=$(VENV) requirements/compile.sh
+
+doctor: $(STAMP) ## check this machine for the Docker Compose stack (Docker, GPU, WSL, .env)
+	$(POSEPIPE) doctor
 
 # gpu-check runs where torch and the hmr2 extra are: a GPU host's venv, or the pose-service
 # image with the repository mounted (GPU_PY=python there).
