@@ -1,0 +1,155 @@
+"""JobRunner's outcomes per error type, in-process, on the real servers and real videos.
+
+The GPU failures are produced by a backend that raises what torch raises on a broken CUDA
+context; there is no GPU here to break for real.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from pymongo.database import Database
+
+from posepipe.config import Settings
+from posepipe.pose.backend import Observation
+from posepipe.skeletons import MEDIAPIPE33
+from posepipe.store.frames import FrameStore
+from posepipe.store.job_updates import JobStore
+from posepipe.store.media import LocalMediaStore
+from posepipe.store.models import new_job_document, video_document
+from posepipe.video.decode import DecodedFrame
+from posepipe.video.probe import VideoInfo, probe_video
+from posepipe.worker.runner import JobRunner
+from posepipe.worker.state import WorkerState
+from posepipe.worker.telemetry import WorkerMetrics
+from posepipe.worker.watchdog import EXIT_DEVICE_ERROR
+
+SQUATS = "single_person_squats_portrait.mp4"
+
+
+class RaisingBackend:
+    """A pose backend whose inference raises `error` (what a broken library or GPU does)."""
+
+    name = "mediapipe"
+    skeleton = MEDIAPIPE33
+    version = "raising"
+    device = "cuda:0"
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def load(self) -> None: ...
+
+    def start_video(self, info: VideoInfo) -> None: ...
+
+    def infer(self, frames: Sequence[DecodedFrame]) -> list[list[Observation]]:
+        raise self.error
+
+    def close(self) -> None: ...
+
+
+class _Exited(Exception):
+    pass
+
+
+def _runner(settings: Settings, db: Database[Any], client: redis.Redis, backend: Any,
+            exits: list[int]) -> JobRunner:
+    def exit_process(code: int) -> None:
+        exits.append(code)
+        raise _Exited()
+
+    state = WorkerState()
+    return JobRunner(
+        settings=settings, backend=backend, jobs=JobStore(db), frames=FrameStore(db),
+        media=LocalMediaStore(settings.media_dir), client=client, state=state,
+        metrics=WorkerMetrics(state, settings), exit_process=exit_process,
+    )
+
+
+def _job(db: Database[Any], settings: Settings, source: Path, job_id: str) -> str:
+    media = LocalMediaStore(settings.media_dir)
+    key = f"{job_id}.mp4"
+    shutil.copy(source, media.local_path(key))
+    video = video_document(
+        video_id=job_id, media_key=key, filename=source.name, size_bytes=1, width=1, height=1,
+        fps=1.0, frames=65, duration_s=1.0, codec="h264", rotation=0, container="mp4",
+    )
+    db.jobs.insert_one(new_job_document(job_id=job_id, video=video))
+    return job_id
+
+
+def test_bad_input_fails_at_once(
+    service_settings: Settings, sync_db: Database[Any], redis_client: redis.Redis,
+    tmp_path: Path,
+) -> None:
+    junk = tmp_path / "junk.mp4"
+    junk.write_bytes(b"no video here" * 100)
+    job_id = _job(sync_db, service_settings, junk, "bad")
+    runner = _runner(service_settings, sync_db, redis_client, RaisingBackend(ValueError()), [])
+    runner.run(job_id, 1)  # no exception: nothing to retry
+    doc = sync_db.jobs.find_one({"_id": job_id})
+    assert doc is not None and doc["status"] == "failed"
+    assert doc["error"]["code"] == "not_a_video"
+
+
+def test_an_error_is_retried_then_fails_with_its_reason(
+    service_settings: Settings, sync_db: Database[Any], redis_client: redis.Redis,
+    videos_dir: Path,
+) -> None:
+    job_id = _job(sync_db, service_settings, videos_dir / SQUATS, "flaky")
+    runner = _runner(service_settings, sync_db, redis_client,
+                     RaisingBackend(ValueError("model output has the wrong shape")), [])
+    with pytest.raises(ValueError):  # Dramatiq's Retries takes it from here
+        runner.run(job_id, 1)
+    doc = sync_db.jobs.find_one({"_id": job_id})
+    assert doc is not None and doc["status"] == "queued"
+    assert "wrong shape" in doc["error"]["message"]
+    runner.run(job_id, service_settings.pose_max_attempts)  # the last attempt: no raise
+    doc = sync_db.jobs.find_one({"_id": job_id})
+    assert doc is not None and doc["status"] == "failed"
+    assert doc["error"]["message"].startswith("gave up after 3 attempts: ValueError")
+
+
+def test_a_cuda_error_exits_the_process(
+    service_settings: Settings, sync_db: Database[Any], redis_client: redis.Redis,
+    videos_dir: Path,
+) -> None:
+    job_id = _job(sync_db, service_settings, videos_dir / SQUATS, "gpu")
+    exits: list[int] = []
+    error = RuntimeError("CUDA error: an illegal memory access was encountered")
+    runner = _runner(service_settings, sync_db, redis_client, RaisingBackend(error), exits)
+    with pytest.raises(_Exited):
+        runner.run(job_id, 1)
+    assert exits == [EXIT_DEVICE_ERROR]
+    assert runner.state.fatal == "device error"
+    doc = sync_db.jobs.find_one({"_id": job_id})
+    assert doc is not None and doc["status"] == "running"  # left for redelivery
+
+
+def test_a_redelivered_succeeded_job_gets_its_missing_overlay(
+    service_settings: Settings, sync_db: Database[Any], redis_client: redis.Redis,
+    videos_dir: Path,
+) -> None:
+    from posepipe.pose.select import build_backend
+
+    backend = build_backend(service_settings).backend
+    job_id = _job(sync_db, service_settings, videos_dir / SQUATS, "ok")
+    runner = _runner(service_settings, sync_db, redis_client, backend, [])
+    runner.run(job_id, 1)
+    doc = sync_db.jobs.find_one({"_id": job_id})
+    assert doc is not None and doc["status"] == "succeeded" and doc["overlay_state"] == "ready"
+    overlay = service_settings.media_dir / doc["overlay_key"]
+    assert probe_video(overlay).frames == 65
+
+    # The worker died after "succeeded" but before the overlay: the message comes back.
+    overlay.unlink()
+    sync_db.jobs.update_one({"_id": job_id}, {"$set": {"overlay_state": "pending"}})
+    runner.run(job_id, 2)
+    doc = sync_db.jobs.find_one({"_id": job_id})
+    assert doc is not None and doc["overlay_state"] == "ready" and doc["attempts"] == 1
+    assert probe_video(overlay).frames == 65
