@@ -19,32 +19,53 @@ def api(
     ),
     port: int | None = typer.Option(None, "--port", help="Port [default: API_PORT]"),
     reload: bool = typer.Option(
-        False, "--reload", help="Development: restart when a .py file of posepipe changes."
+        False, "--reload", help="Restart when a .py file of posepipe changes (development)."
     ),
 ) -> None:
     """Run backend-api (uvicorn): uploads, jobs, results, health and metrics."""
     import uvicorn
 
+    import posepipe
+
+    settings = get_settings()
+    _configure_api_logging()
+    options = {
+        "host": host or settings.bind_address,
+        "port": port or settings.api_port,
+        "log_config": None,  # the root logger, set up above, formats uvicorn's lines too
+        "access_log": False,  # the request middleware logs each request with its id
+        "timeout_graceful_shutdown": 5,  # SSE streams would otherwise hold shutdown open
+        "server_header": False,
+    }
+    if reload:
+        # uvicorn's reloader runs the app in a child process it restarts on each change;
+        # the child builds the app (and its logging) through `reloaded_app`.
+        package = Path(posepipe.__file__).resolve().parent
+        uvicorn.run(
+            "posepipe.cli.services:reloaded_app", factory=True, reload=True,
+            reload_dirs=[str(package)], reload_includes=["*.py"], **options,  # type: ignore[arg-type]
+        )
+        return
     from posepipe.api.app import create_app
+
+    uvicorn.Server(uvicorn.Config(create_app(settings), **options)).run()  # type: ignore[arg-type]
+
+
+def reloaded_app() -> FastAPI:
+    """The app factory uvicorn's reloader calls in each fresh child process."""
+    from posepipe.api import app as app_module
+
+    _configure_api_logging()
+    return app_module.create_app()
+
+
+def _configure_api_logging() -> None:
     from posepipe.logs import configure_logging
 
     settings = get_settings()
     configure_logging(
         "backend-api", settings.level_for("backend-api"), settings.log_format, settings.log_dir
     )
-    if reload:
-        _run_reloading(host or settings.bind_address, port or settings.api_port)
-        return
-    config = uvicorn.Config(
-        create_app(settings),
-        host=host or settings.bind_address,
-        port=port or settings.api_port,
-        log_config=None,  # the root logger, set up above, formats uvicorn's lines too
-        access_log=False,  # the request middleware logs each request with its id
-        timeout_graceful_shutdown=5,  # SSE streams would otherwise hold shutdown open
-        server_header=False,
-    )
-    uvicorn.Server(config).run()
 
 
 def worker(
@@ -57,36 +78,3 @@ def worker(
 
     settings = get_settings()
     raise typer.Exit(run_worker(settings, health_port or settings.pose_health_port))
-
-
-def reloading_app() -> FastAPI:
-    """The app as uvicorn's reload worker builds it: a fresh process, so logging again."""
-    from posepipe.api.app import create_app
-    from posepipe.logs import configure_logging
-
-    settings = get_settings()
-    configure_logging(
-        "backend-api", settings.level_for("backend-api"), settings.log_format, settings.log_dir
-    )
-    return create_app(settings)
-
-
-def _run_reloading(host: str, port: int) -> None:
-    # uvicorn --reload: a supervisor process watches posepipe's source (watchfiles, which
-    # polls when WATCHFILES_FORCE_POLLING is set) and starts a new server process per change.
-    import uvicorn
-
-    import posepipe
-
-    uvicorn.run(
-        "posepipe.cli.services:reloading_app",
-        factory=True,
-        host=host,
-        port=port,
-        reload=True,
-        reload_dirs=[str(Path(posepipe.__file__).parent)],
-        log_config=None,
-        access_log=False,
-        timeout_graceful_shutdown=5,
-        server_header=False,
-    )
