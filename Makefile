@@ -58,6 +58,13 @@ format: $(STAMP) ## apply ruff's formatting and fixes
 schema: $(STAMP) ## regenerate schema/poses.schema.json from the pydantic models
 	$(PY) -c 'from pathlib import Path; from posepipe.schema import write_json_schema; write_json_schema(Path("schema/poses.schema.json"))'
 
+# The frontend dev server joins the native stack once the frontend exists.
+DEV_SERVICES := redis mongodb api worker $(if $(wildcard frontend/package.json),frontend)
+
+dev-native: $(STAMP) test-deps ## the stack as local processes (honcho, Procfile.dev); Ctrl-C stops all
+	@if [ -f frontend/package.json ] && [ ! -d frontend/node_modules ]; then $(MAKE) frontend-deps; fi
+	$(VENV)/bin/honcho -f Procfile.dev start $(DEV_SERVICES)
+
 bench: $(STAMP) ## run the benchmarks and print their figures (see bench/RESULTS.md)
 	$(PY) bench/pipeline_bench.py
 
