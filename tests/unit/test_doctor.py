@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from posepipe import models
+from posepipe.config import Settings
 from posepipe.doctor import (
     CHECKS,
     DoctorContext,
@@ -40,6 +41,13 @@ FIXTURES = REPO / "tests" / "fixtures" / "doctor"
 HEALTHY_GPU_HOST = ("docker-version-engine-28", "docker-info-nvidia",
                     "docker-compose-plugin-2.40.3", "nvidia-smi-rtx3090-linux",
                     "docker-run-gpus-ok")
+
+
+@pytest.fixture(autouse=True)
+def _no_settings_from_the_shell(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Doctor's Settings come from the test's .env alone, not from the machine running pytest."""
+    for name in Settings.model_fields:
+        monkeypatch.delenv(name.upper(), raising=False)
 
 
 def load(name: str) -> CommandResult:
@@ -144,7 +152,8 @@ def test_healthy_gpu_host_passes_everything(tmp_path: Path) -> None:
         "wsl.wslconfig", "host.ports", "host.models", "env.file", "compose.config"}
     not_passed = {k: (r.status, r.summary) for k, r in results.items()
                   if r.status is not Status.PASS and not k.startswith("wsl.")}
-    assert not not_passed
+    assert not_passed == {"gpu.visible_devices": (Status.SKIP, results[
+        "gpu.visible_devices"].summary)}
     assert all(r.status is Status.SKIP for k, r in results.items() if k.startswith("wsl."))
     assert "Docker Engine - Community, engine 28.2.2" in results["docker.engine"].summary
     assert "RTX 3090" in results["docker.gpu_smoke"].summary
@@ -339,6 +348,18 @@ def test_device(tmp_path: Path, recording: str, env: dict[str, str], status: Sta
     assert result.status is status and text in result.summary
     if status is Status.FAIL:
         assert "GPU-8f6a1c42" in (result.fix or "")
+
+
+def test_visible_devices_for_native_runs(tmp_path: Path) -> None:
+    unset = checks_gpu.check_visible_devices(context(tmp_path / "u", "nvidia-smi-rtx3090-linux",
+                                                     env={}))
+    assert unset.status is Status.SKIP
+    hidden = checks_gpu.check_visible_devices(
+        context(tmp_path / "h", "nvidia-smi-rtx3090-linux", env={"CUDA_VISIBLE_DEVICES": "1"}))
+    assert hidden.status is Status.WARN and "cannot see" in hidden.summary
+    fine = checks_gpu.check_visible_devices(
+        context(tmp_path / "f", "nvidia-smi-two-gpus-linux", env={"CUDA_VISIBLE_DEVICES": "1"}))
+    assert fine.status is Status.PASS
 
 
 # --- WSL ------------------------------------------------------------------------------------

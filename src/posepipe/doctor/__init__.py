@@ -28,6 +28,7 @@ CHECKS: tuple[Check, ...] = (
     checks_docker.check_compose,
     checks_gpu.check_driver,
     checks_gpu.check_device,
+    checks_gpu.check_visible_devices,
     checks_docker.check_nvidia_runtime,
     checks_docker.check_gpu_smoke,
     checks_env.check_env_file,

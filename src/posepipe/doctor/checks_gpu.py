@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from posepipe.doctor.context import DoctorContext
 from posepipe.doctor.result import CheckResult, Status
 from posepipe.doctor.versions import at_least, parse_version, show
+from posepipe.gpu import PhysicalGpu, visible_devices_problem
 
 # CUDA 12.1's minimum drivers (NVIDIA's CUDA toolkit release notes, table 3).
 MIN_DRIVER_LINUX = (530, 30, 2)
@@ -124,3 +125,22 @@ def check_device(ctx: DoctorContext) -> CheckResult:
                            f"{fix}; or raise POSE_GPU_MEMORY_FRACTION if nothing else uses "
                            "the GPU.")
     return CheckResult("gpu.device", title, Status.PASS, summary)
+
+
+def check_visible_devices(ctx: DoctorContext) -> CheckResult:
+    """CUDA_VISIBLE_DEVICES (native runs honour it) names a GPU this machine has."""
+    title = "CUDA_VISIBLE_DEVICES (native runs)"
+    value = ctx.settings.cuda_visible_devices
+    if value is None:
+        return CheckResult("gpu.visible_devices", title, Status.SKIP,
+                           "Not set (Compose never passes it; native runs see every GPU).")
+    listed = gpus(ctx) or []
+    physical = [PhysicalGpu(int(g.index), g.uuid, g.name) for g in listed if g.index.isdigit()]
+    problem = visible_devices_problem(value, physical)
+    if problem:
+        return CheckResult("gpu.visible_devices", title, Status.WARN, problem + ".",
+                           "Unset CUDA_VISIBLE_DEVICES (shell and .env), or name a GPU that "
+                           "`nvidia-smi -L` lists.")
+    return CheckResult("gpu.visible_devices", title, Status.PASS,
+                       f"CUDA_VISIBLE_DEVICES={value} names a GPU of this machine "
+                       "(native runs only; inside the container the GPU is device 0).")
