@@ -117,8 +117,9 @@ ENV PATH=/opt/venv/bin:$PATH \
     MEDIA_DIR=/data/media \
     LOG_DIR=/data/logs \
     LOG_FORMAT=json \
-    POSE_HEALTH_PORT=8001 \
-    POSEPIPE_DEVICE=${DEVICE}
+    POSE_HEALTH_PORT=8001
+LABEL org.opencontainers.image.title="posepipe pose-service" \
+      io.posepipe.device="${DEVICE}"
 RUN groupadd --non-unique --gid "${GID}" posepipe \
     && useradd --non-unique --uid "${UID}" --gid "${GID}" --home-dir /models --no-create-home \
         --shell /usr/sbin/nologin posepipe \
