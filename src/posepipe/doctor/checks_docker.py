@@ -106,16 +106,22 @@ def check_engine(ctx: DoctorContext) -> CheckResult:
     return CheckResult("docker.engine", title, Status.PASS, summary)
 
 
+def compose_command(ctx: DoctorContext) -> tuple[list[str], str] | None:
+    """How Compose is called here (the docker plugin, else the standalone binary) and its
+    `version --short` answer; None when neither answers."""
+    for command in (["docker", "compose"], ["docker-compose"]):
+        result = ctx.run([*command, "version", "--short"])
+        if result.ok and parse_version(result.stdout):
+            return command, result.stdout.strip()
+    return None
+
+
 def check_compose(ctx: DoctorContext) -> CheckResult:
     """Compose v2, new enough for the CPU override's `!reset`."""
     title = "Docker Compose"
-    plugin = ctx.run(["docker", "compose", "version", "--short"])
-    result, command = plugin, "docker compose"
-    if not plugin.ok:
-        standalone = ctx.run(["docker-compose", "version", "--short"])
-        if standalone.ok:
-            result, command = standalone, "docker-compose"
-    version = parse_version(result.stdout) if result.ok else None
+    found = compose_command(ctx)
+    version = parse_version(found[1]) if found else None
+    command = " ".join(found[0]) if found else ""
     upgrade = ("Install the Compose v2 plugin: Docker Desktop ships it; on Linux "
                "`sudo apt-get install docker-compose-plugin` from Docker's apt repository "
                "(https://docs.docker.com/compose/install/linux/).")

@@ -8,6 +8,7 @@ import os
 import re
 
 from posepipe.config import Settings
+from posepipe.doctor.checks_docker import compose_command
 from posepipe.doctor.context import DoctorContext
 from posepipe.doctor.result import CheckResult, Status, worst
 
@@ -102,12 +103,11 @@ def check_compose_config(ctx: DoctorContext) -> CheckResult:
     for name in files:
         argv += ["-f", str(ctx.repo_dir / name)]
     argv += ["config", "--format", "json"]
-    result = ctx.run(["docker", "compose", *argv], timeout_s=60.0)
-    if not result.ok and ("is not a docker command" in result.output or not result.found):
-        result = ctx.run(["docker-compose", *argv], timeout_s=60.0)
-    if not result.found:
+    compose = compose_command(ctx)
+    if compose is None:
         return CheckResult("compose.config", title, Status.SKIP,
                            "Needs Docker Compose (see above).")
+    result = ctx.run([*compose[0], *argv], timeout_s=60.0)
     try:
         model = json.loads(result.stdout) if result.ok else None
     except ValueError:
