@@ -101,3 +101,9 @@ class OverlayNotFound(PosepipeError):
     """The job succeeded but has no overlay video (rendering it failed)."""
 
     code = "overlay_not_found"
+
+
+class SourceVideoNotFound(JobNotFound):
+    """The job exists but its uploaded video is no longer stored."""
+
+    code = "video_not_found"

@@ -1,8 +1,9 @@
-"""Jobs: list, status, live events, results (JSON, CSV), overlay video, cancel/delete."""
+"""Jobs: list, status, live events, results (JSON, CSV), source and overlay video, cancel/delete."""
 
 from __future__ import annotations
 
 import logging
+import mimetypes
 from typing import Literal
 
 import anyio
@@ -14,7 +15,7 @@ from posepipe.api.deps import FramesDep, JobsDep, MediaDep, RedisDep
 from posepipe.api.exports import poses_csv, poses_json
 from posepipe.api.schemas import ErrorBody, JobPublic, JobsPublic
 from posepipe.api.sse import job_events
-from posepipe.errors import JobNotReady, OverlayNotFound
+from posepipe.errors import JobNotReady, OverlayNotFound, SourceVideoNotFound
 from posepipe.jobs.keys import events_channel
 from posepipe.jobs.progress import status_event
 from posepipe.logs import bind
@@ -124,6 +125,21 @@ async def job_overlay(job_id: str, jobs: JobsDep, media: MediaDep) -> FileRespon
     if state != OverlayState.READY or not exists:
         raise OverlayNotFound(f"job {job_id} has no overlay video (rendering it failed)")
     return FileResponse(media.local_path(key), media_type="video/mp4")
+
+
+@router.get(
+    "/{job_id}/video",
+    responses={**_NOT_FOUND, 200: {"content": {"video/mp4": {}}}, 206: {"description": "a range"}},
+    response_class=FileResponse,
+)
+async def job_video(job_id: str, jobs: JobsDep, media: MediaDep) -> FileResponse:
+    """The uploaded source video, which the web viewer draws poses over; ranges work."""
+    doc = await jobs.get(job_id)
+    key = str(doc["video"]["media_key"])
+    if not await anyio.to_thread.run_sync(media.exists, key):
+        raise SourceVideoNotFound(f"the video of job {job_id} is no longer stored")
+    kind = mimetypes.guess_type(key)[0] or "application/octet-stream"
+    return FileResponse(media.local_path(key), media_type=kind)
 
 
 @router.delete(
