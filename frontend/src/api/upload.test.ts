@@ -68,14 +68,23 @@ describe("uploadVideo", () => {
     expect((err as ApiError).message).toBe("notes.txt is not a video: no video stream found.");
   });
 
-  it("says the API did not answer when a proxy reports it down", async () => {
+  it("says the upload was cut off when the proxy lost the API mid-upload", async () => {
     handler = (_req, _body, res) => {
       res.writeHead(502);
       res.end();
     };
     const err = await uploadVideo(new File(["a"], "a.mp4"), () => {}, `${base}/api/videos`)
       .promise.catch((e: unknown) => e);
-    expect((err as ApiError).message).toMatch(/did not answer \(HTTP 502\)/);
+    expect((err as ApiError).status).toBe(502);
+    expect((err as ApiError).message).toMatch(/closed before the upload finished.*MAX_UPLOAD_MB/);
+  });
+
+  it("passes on a proxy's own error message when it sends one", async () => {
+    handler = (_req, _body, res) =>
+      reply(res, 503, { error: { code: "unavailable", message: "MongoDB does not answer." } });
+    const err = await uploadVideo(new File(["a"], "a.mp4"), () => {}, `${base}/api/videos`)
+      .promise.catch((e: unknown) => e);
+    expect((err as ApiError).message).toBe("MongoDB does not answer.");
   });
 
   it("says the connection closed when the server hangs up", async () => {
@@ -84,6 +93,7 @@ describe("uploadVideo", () => {
       .promise.catch((e: unknown) => e);
     expect((err as ApiError).code).toBe("network");
     expect((err as ApiError).message).toMatch(/connection closed before the upload finished/);
+    expect((err as ApiError).status).toBe(0);
   });
 
   it("can be canceled", async () => {

@@ -71,7 +71,9 @@ export function JobRow({ job, now, onRemove }: JobRowProps) {
         <span className="muted small">{framesText(job)}</span>
       </td>
       <td>{job.backend ?? "–"}</td>
-      <td className="num">{job.attempts}</td>
+      <td className="num" data-testid="job-attempts">
+        {job.attempts}
+      </td>
       <td className="nowrap">{formatWhen(job.created_at)}</td>
       <td className="nowrap num">{formatDuration(jobSeconds(job, now))}</td>
       <td className="cell-actions">

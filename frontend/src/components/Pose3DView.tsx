@@ -5,8 +5,8 @@ import { OrbitControls } from "three/examples/jsm/controls/OrbitControls.js";
 import { trackColour } from "../pose/colours";
 import { frameAtTime, personInFrame } from "../pose/frames";
 import type { MediaClock } from "../pose/mediaClock";
-import { bonePositions, jointPositions, sceneCentre, toScene } from "../pose/scene3d";
-import type { PoseDocument } from "../pose/types";
+import { boneBetween, sceneCentre, toScene } from "../pose/scene3d";
+import type { Point3, PoseDocument } from "../pose/types";
 
 export interface Pose3DViewProps {
   doc: PoseDocument;
@@ -45,16 +45,46 @@ export function Pose3DView({ doc, track, clock }: Pose3DViewProps) {
     const edges = doc.skeleton.edges;
     const joints = doc.skeleton.joints.length;
 
-    const boneGeometry = new THREE.BufferGeometry();
-    boneGeometry.setAttribute("position", new THREE.BufferAttribute(new Float32Array(edges.length * 6), 3));
-    const bones = new THREE.LineSegments(boneGeometry, new THREE.LineBasicMaterial({ color: colour }));
-    const jointGeometry = new THREE.BufferGeometry();
-    jointGeometry.setAttribute("position", new THREE.BufferAttribute(new Float32Array(joints * 3), 3));
-    const dots = new THREE.Points(
-      jointGeometry,
-      new THREE.PointsMaterial({ color: colour, size: 7, sizeAttenuation: false }),
+    // Joints as spheres and bones as cylinders, one instanced mesh each: lines in WebGL
+    // are always one pixel wide.
+    const material = new THREE.MeshLambertMaterial({ color: colour });
+    const jointMesh = new THREE.InstancedMesh(new THREE.SphereGeometry(0.022, 12, 8), material, joints);
+    const boneMesh = new THREE.InstancedMesh(
+      new THREE.CylinderGeometry(0.011, 0.011, 1, 8),
+      material,
+      edges.length,
     );
-    scene.add(bones, dots);
+    scene.add(jointMesh, boneMesh);
+    scene.add(new THREE.HemisphereLight(0xffffff, 0x334455, 2.2));
+    const light = new THREE.DirectionalLight(0xffffff, 1.2);
+    light.position.set(1, 2, 3);
+    scene.add(light);
+    const hide = new THREE.Matrix4().makeScale(0, 0, 0);
+    const m = new THREE.Matrix4();
+    const up = new THREE.Vector3(0, 1, 0);
+    const axis = new THREE.Vector3();
+    const centre3 = new THREE.Vector3();
+    const q = new THREE.Quaternion();
+    const stretch = new THREE.Vector3(1, 1, 1);
+    const placeBones = (kp3d: readonly Point3[]) => {
+      for (let k = 0; k < joints; k++) {
+        const p = kp3d[k];
+        jointMesh.setMatrixAt(k, p ? m.makeTranslation(...toScene(p)) : hide);
+      }
+      edges.forEach(([i, j], k) => {
+        const pa = kp3d[i];
+        const pb = kp3d[j];
+        const bone = pa && pb ? boneBetween(pa, pb) : null;
+        if (!bone) return boneMesh.setMatrixAt(k, hide);
+        q.setFromUnitVectors(up, axis.set(...bone.direction));
+        m.compose(centre3.set(...bone.centre), q, stretch.set(1, bone.length, 1));
+        boneMesh.setMatrixAt(k, m);
+      });
+      jointMesh.instanceMatrix.needsUpdate = true;
+      boneMesh.instanceMatrix.needsUpdate = true;
+      jointMesh.computeBoundingSphere();
+      boneMesh.computeBoundingSphere();
+    };
 
     // Frame the person where they are first seen, and put the floor under their feet.
     const first = doc.frames.map((f) => personInFrame(f, track)).find((p) => p?.kp3d);
@@ -64,7 +94,7 @@ export function Pose3DView({ doc, track, clock }: Pose3DViewProps) {
     grid.position.y = floorY;
     scene.add(grid, new THREE.AxesHelper(0.25));
     controls.target.set(centre[0]!, centre[1]!, centre[2]!);
-    camera.position.set(centre[0]! + 1.2, centre[1]! + 0.6, centre[2]! + 3);
+    camera.position.set(centre[0]! + 0.9, centre[1]! + 0.45, centre[2]! + 2.4);
     controls.update();
 
     const render = () => renderer.render(scene, camera);
@@ -87,15 +117,8 @@ export function Pose3DView({ doc, track, clock }: Pose3DViewProps) {
       const frame = frameAtTime(doc.frames, time, doc.video.fps);
       const person = personInFrame(frame, track);
       const kp3d = person?.kp3d ?? null;
-      bones.visible = dots.visible = kp3d !== null;
-      if (kp3d) {
-        (boneGeometry.attributes.position as THREE.BufferAttribute).copyArray(bonePositions(kp3d, edges));
-        (jointGeometry.attributes.position as THREE.BufferAttribute).copyArray(jointPositions(kp3d));
-        boneGeometry.attributes.position!.needsUpdate = true;
-        jointGeometry.attributes.position!.needsUpdate = true;
-        boneGeometry.computeBoundingSphere();
-        jointGeometry.computeBoundingSphere();
-      }
+      jointMesh.visible = boneMesh.visible = kp3d !== null;
+      if (kp3d) placeBones(kp3d);
       el.dataset.frame = frame ? String(frame.i) : "";
       el.dataset.joints = kp3d ? String(kp3d.length) : "0";
       setNote(kp3d ? "" : person ? "no-3d" : "absent");
@@ -107,10 +130,9 @@ export function Pose3DView({ doc, track, clock }: Pose3DViewProps) {
       unsubscribe();
       observer.disconnect();
       controls.dispose();
-      boneGeometry.dispose();
-      jointGeometry.dispose();
-      (bones.material as THREE.Material).dispose();
-      (dots.material as THREE.Material).dispose();
+      jointMesh.geometry.dispose();
+      boneMesh.geometry.dispose();
+      material.dispose();
       renderer.dispose();
       renderer.domElement.remove();
     };

@@ -107,6 +107,7 @@ export function PoseViewer({ src, fallbackSrc, doc, hidden, clock, seekTo = null
         />
         <canvas ref={canvasRef} className="viewer-canvas" data-testid="pose-canvas" aria-hidden="true" />
       </div>
+      <PlaybackControls video={video} fps={doc.video.fps} clock={clock} frames={doc.frames} />
       {fallback && !videoError && (
         <p className="muted small" role="note">
           The API does not serve the source video, so the rendered overlay plays underneath:
@@ -118,7 +119,6 @@ export function PoseViewer({ src, fallbackSrc, doc, hidden, clock, seekTo = null
           {videoError}
         </p>
       )}
-      <PlaybackControls video={video} fps={doc.video.fps} clock={clock} frames={doc.frames} />
     </div>
   );
 }

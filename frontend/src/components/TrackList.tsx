@@ -55,14 +55,6 @@ export function TrackList({
               />
               <span>Person #{t.track}</span>
             </label>
-            <button
-              type="button"
-              className="link-button muted small"
-              onClick={() => onSeek(t.firstT)}
-              title="Jump to where this person first appears"
-            >
-              {formatClock(t.firstT)}–{formatClock(t.lastT)} · {t.frames} frames
-            </button>
             <label className="track-3d" title={t.has3d ? "Show in the 3D view" : "No 3D joints"}>
               <input
                 type="radio"
@@ -73,6 +65,14 @@ export function TrackList({
               />
               3D
             </label>
+            <button
+              type="button"
+              className="link-button muted small track-seen"
+              onClick={() => onSeek(t.firstT)}
+              title="Jump to where this person first appears"
+            >
+              seen {formatClock(t.firstT)}–{formatClock(t.lastT)} · {t.frames} frames
+            </button>
           </li>
         ))}
       </ul>

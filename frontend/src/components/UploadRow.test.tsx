@@ -41,5 +41,6 @@ describe("UploadRow", () => {
   it("shows the server's message as it is", () => {
     renderItem(item({ state: "error", error: "notes.txt is not a video." }));
     expect(screen.getByTestId("upload-error")).toHaveTextContent(/^notes\.txt is not a video\.$/);
+    expect(screen.queryByTestId("upload-progress")).toBeNull();
   });
 });

@@ -5,7 +5,7 @@ import { formatBytes } from "../format";
 import { ProgressBar } from "./ProgressBar";
 
 export function UploadRow({ item, onCancel }: { item: UploadItem; onCancel: () => void }) {
-  const tone = item.state === "error" ? "bad" : item.state === "done" ? "ok" : "normal";
+  const tone = item.state === "done" ? "ok" : "normal";
   return (
     <li className={`upload-row upload-${item.state}`} data-state={item.state}>
       <div className="upload-head">
@@ -18,13 +18,15 @@ export function UploadRow({ item, onCancel }: { item: UploadItem; onCancel: () =
             : formatBytes(item.size)}
         </span>
       </div>
-      <ProgressBar
-        value={item.loaded}
-        max={item.size || 1}
-        label={`Upload of ${item.name}`}
-        testId="upload-progress"
-        tone={tone}
-      />
+      {item.state !== "error" && (
+        <ProgressBar
+          value={item.loaded}
+          max={item.size || 1}
+          label={`Upload of ${item.name}`}
+          testId="upload-progress"
+          tone={tone}
+        />
+      )}
       <div className="upload-foot">
         {item.state === "waiting" && <span className="muted">Waiting…</span>}
         {item.state === "uploading" && <span className="muted">Uploading…</span>}

@@ -18,17 +18,19 @@ export function JobPage() {
 
   return (
     <section className="page page-wide" aria-labelledby="job-title">
-      <nav className="crumbs" aria-label="Breadcrumb">
-        <Link to="/jobs">Jobs</Link> / <span>{title}</span>
-      </nav>
-      <h1 id="job-title" className="ellipsis" title={title}>
-        {title}
-      </h1>
+      <div className="job-head">
+        <nav className="crumbs" aria-label="Breadcrumb">
+          <Link to="/jobs">← Jobs</Link>
+        </nav>
+        <h1 id="job-title" className="ellipsis" title={title}>
+          {title}
+        </h1>
+      </div>
       {error !== null && <ErrorNote error={error} onRetry={() => void reload()} />}
       {!job && error === null && <Loading what="the job" />}
       {job && <JobSummary job={job} />}
       {job && job.status === "failed" && (
-        <div className="state state-error" role="alert" data-testid="job-error">
+        <div className="state state-error state-block" role="alert" data-testid="job-error">
           <strong>The job failed{job.error ? ` (${job.error.code})` : ""}.</strong>{" "}
           {job.error?.message ?? "The worker gave no reason."}
         </div>

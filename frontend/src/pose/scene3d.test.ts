@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bonePositions, jointPositions, sceneCentre, toScene } from "./scene3d";
-import type { Point3 } from "./types";
+import { boneBetween, sceneCentre, toScene } from "./scene3d";
 
 describe("3D scene coordinates", () => {
   it("turns y-down, z-away results upright and facing the camera", () => {
@@ -9,11 +8,19 @@ describe("3D scene coordinates", () => {
     expect(toScene([0.3, 0, -0.2])).toEqual([0.3, -0, 0.2]);
   });
 
-  it("packs bones and joints into flat buffers", () => {
-    const kp: Point3[] = [[0, 0, 0], [1, 2, 3], [4, 5, 6]];
-    expect([...bonePositions(kp, [[0, 1], [1, 2]])]).toEqual([0, -0, -0, 1, -2, -3, 1, -2, -3, 4, -5, -6]);
-    expect([...jointPositions(kp)]).toEqual([0, -0, -0, 1, -2, -3, 4, -5, -6]);
-    expect([...bonePositions(kp, [[0, 9]])]).toEqual([0, 0, 0, 0, 0, 0]);
+  it("places a bone between two joints", () => {
+    // Hip at the origin, knee 0.4 m below it (y down in results, so +0.4).
+    const bone = boneBetween([0, 0, 0], [0, 0.4, 0])!;
+    expect(bone.centre).toEqual([0, -0.2, -0]);
+    expect(bone.length).toBeCloseTo(0.4);
+    expect(bone.direction).toEqual([0, -1, 0]);
+    const diagonal = boneBetween([0, 0, 0], [0.3, 0, -0.4])!;
+    expect(diagonal.length).toBeCloseTo(0.5);
+    expect(diagonal.direction.map((v) => Number(v.toFixed(3)))).toEqual([0.6, 0, 0.8]);
+  });
+
+  it("has no bone between joints at the same place", () => {
+    expect(boneBetween([1, 2, 3], [1, 2, 3])).toBeNull();
   });
 
   it("centres on the middle of the joints' bounding box", () => {

@@ -9,27 +9,27 @@ export function toScene([x, y, z]: Point3): [number, number, number] {
   return [x, -y, -z];
 }
 
-/** A flat array of bone end-points, for one LineSegments buffer (length = edges * 6). */
-export function bonePositions(
-  kp3d: readonly Point3[],
-  edges: readonly (readonly [number, number])[],
-): Float32Array {
-  const out = new Float32Array(edges.length * 6);
-  edges.forEach(([a, b], k) => {
-    const pa = kp3d[a];
-    const pb = kp3d[b];
-    if (!pa || !pb) return;
-    out.set(toScene(pa), k * 6);
-    out.set(toScene(pb), k * 6 + 3);
-  });
-  return out;
+export type Vec3 = [number, number, number];
+
+export interface Bone {
+  centre: Vec3;
+  /** Unit vector from the first joint to the second. */
+  direction: Vec3;
+  length: number;
 }
 
-/** A flat array of joint positions, for one Points buffer (length = joints * 3). */
-export function jointPositions(kp3d: readonly Point3[]): Float32Array {
-  const out = new Float32Array(kp3d.length * 3);
-  kp3d.forEach((p, k) => out.set(toScene(p), k * 3));
-  return out;
+/** Where a bone between two joints sits in the scene (a cylinder's centre, axis, length). */
+export function boneBetween(pa: Point3, pb: Point3): Bone | null {
+  const a = toScene(pa);
+  const b = toScene(pb);
+  const d: Vec3 = [b[0] - a[0], b[1] - a[1], b[2] - a[2]];
+  const length = Math.hypot(...d);
+  if (!(length > 1e-6)) return null;
+  return {
+    centre: [(a[0] + b[0]) / 2, (a[1] + b[1]) / 2, (a[2] + b[2]) / 2],
+    direction: [d[0] / length, d[1] / length, d[2] / length],
+    length,
+  };
 }
 
 /** The centre of the joints' bounding box in scene coordinates (where the camera looks). */
