@@ -25,7 +25,8 @@ export default defineConfig({
       "/api": { target: apiTarget },
       "/metrics": { target: apiTarget },
     },
-    watch: polling ? { usePolling: true, interval: 300 } : null,
+    // `null` would turn watching off; undefined keeps the native watcher.
+    watch: polling ? { usePolling: true, interval: 300 } : undefined,
   },
   build: {
     // The lazily loaded 3D view chunk is three.js itself (~560 kB); the rest stays small.
