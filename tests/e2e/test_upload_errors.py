@@ -57,3 +57,19 @@ def test_a_file_over_the_size_limit_is_refused(page: Page, ui_url: str, tmp_path
         expect(error).to_contain_text(f"limit of {MAX_UPLOAD_MB} MB (MAX_UPLOAD_MB)")
     else:
         expect(error).to_contain_text("larger than the server accepts (MAX_UPLOAD_MB)")
+
+
+def test_the_upload_page_works_from_the_keyboard(page: Page, ui_url: str) -> None:
+    page.goto(f"{ui_url}/")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+    for _ in range(5):
+        page.keyboard.press("Tab")
+        if page.get_by_test_id("upload-input").evaluate("e => e === document.activeElement"):
+            break
+    expect(page.get_by_test_id("upload-input")).to_be_focused()
+    # The hidden input's visible button shows the focus ring.
+    outline = page.get_by_text("Choose files…").evaluate("e => getComputedStyle(e).outlineStyle")
+    assert outline == "solid"
