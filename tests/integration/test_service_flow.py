@@ -69,7 +69,8 @@ def test_upload_to_results(native_stack: NativeStack, videos_dir: Path, tmp_path
         part = client.get(f"/api/jobs/{job_id}/overlay.mp4", headers={"Range": "bytes=0-1023"})
         assert part.status_code == 206 and len(part.content) == 1024
 
-        assert client.get("/api/ready").status_code == 200
+        ready = client.get("/api/ready")
+        assert ready.status_code == 200, ready.text
         metrics = client.get("/metrics").text
         assert "posepipe_frames_processed_total 65.0" in metrics
         assert 'posepipe_jobs{status="succeeded"} 1.0' in metrics

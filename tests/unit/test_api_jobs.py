@@ -55,9 +55,10 @@ def seed_job(
             name="mediapipe33", joints=list(MEDIAPIPE33.joints), edges=list(MEDIAPIPE33.edges)
         )
         meta = VideoMeta(width=64, height=48, fps=10.0, frames=frames, duration_s=frames / 10)
-        doc["result"] = header_to_document(
+        header = header_to_document(
             backend="mediapipe", backend_version="test", skeleton=skeleton, video=meta
         )
+        db.results.insert_one({"_id": job_id, **header})
         doc["backend"] = "mediapipe"
         doc["progress"] = {"frames_done": frames, "frames_total": frames}
     if overlay is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -47,6 +48,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.media = LocalMediaStore(settings.media_dir)
         app.state.metrics = metrics_
         indexes = asyncio.create_task(_ensure_indexes(db))
+        # Everything alive now (modules, the app, its routes) lives as long as the process:
+        # keep it out of the collector's sight, so a full collection is milliseconds, not
+        # the tens of milliseconds that showed in the status endpoint's p99.
+        gc.collect()
+        gc.freeze()
         log.info("backend-api ready (media in %s)", app.state.media.root)
         try:
             yield

@@ -1,4 +1,8 @@
-"""What routes depend on, as `Annotated` aliases over the clients the lifespan opened."""
+"""What routes depend on, as `Annotated` aliases over the clients the lifespan opened.
+
+The providers are `async def` although none awaits: FastAPI runs a plain `def` dependency in
+its thread pool, a thread hop per dependency per request.
+"""
 
 from __future__ import annotations
 
@@ -16,47 +20,47 @@ from posepipe.store.jobs import JobRepository
 from posepipe.store.media import MediaStore
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     """The settings the app was built with."""
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_database(request: Request) -> AsyncDatabase[Any]:
+async def get_database(request: Request) -> AsyncDatabase[Any]:
     """The MongoDB database."""
     db: AsyncDatabase[Any] = request.app.state.db
     return db
 
 
-def get_jobs(db: Annotated[AsyncDatabase[Any], Depends(get_database)]) -> JobRepository:
+async def get_jobs(db: Annotated[AsyncDatabase[Any], Depends(get_database)]) -> JobRepository:
     """The jobs repository."""
     return JobRepository(db)
 
 
-def get_frames(db: Annotated[AsyncDatabase[Any], Depends(get_database)]) -> FrameRepository:
+async def get_frames(db: Annotated[AsyncDatabase[Any], Depends(get_database)]) -> FrameRepository:
     """The frames repository."""
     return FrameRepository(db)
 
 
-def get_redis(request: Request) -> aioredis.Redis:
+async def get_redis(request: Request) -> aioredis.Redis:
     """The asyncio Redis client (pub/sub, heartbeats, queue depth)."""
     client: aioredis.Redis = request.app.state.redis
     return client
 
 
-def get_broker(request: Request) -> Broker:
+async def get_broker(request: Request) -> Broker:
     """The Dramatiq broker, to enqueue jobs."""
     broker: Broker = request.app.state.broker
     return broker
 
 
-def get_media(request: Request) -> MediaStore:
+async def get_media(request: Request) -> MediaStore:
     """Where videos and overlays are kept."""
     media: MediaStore = request.app.state.media
     return media
 
 
-def get_metrics(request: Request) -> ApiMetrics:
+async def get_metrics(request: Request) -> ApiMetrics:
     """This app's metrics."""
     metrics: ApiMetrics = request.app.state.metrics
     return metrics

@@ -19,6 +19,10 @@ log = logging.getLogger(__name__)
 
 JOBS = "jobs"
 FRAMES = "frames"
+# A result's header (backend, skeleton, video), one per job. Not on the job document: the
+# status endpoint reads that document at hundreds of requests a second, and the header
+# would more than double what MongoDB (FerretDB above all) decodes for each read.
+RESULTS = "results"
 
 # (collection, keys, options). The unique (job_id, i) index is what makes a redelivered job
 # overwrite its frames instead of adding a second copy.

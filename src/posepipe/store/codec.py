@@ -77,7 +77,7 @@ def frame_from_document(doc: dict[str, Any]) -> dict[str, Any]:
 def header_to_document(
     *, backend: str, backend_version: str, skeleton: SkeletonInfo, video: VideoMeta
 ) -> dict[str, Any]:
-    """The result's header (everything but the frames), as kept on the job document."""
+    """The result's header (everything but the frames), as kept in the results collection."""
     return {
         "backend": backend,
         "backend_version": backend_version,

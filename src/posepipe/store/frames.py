@@ -15,7 +15,7 @@ from pymongo.database import Database
 from pymongo.errors import BulkWriteError
 
 from posepipe.schema import FramePoses
-from posepipe.store.client import FRAMES, mongo_errors
+from posepipe.store.client import FRAMES, RESULTS, mongo_errors
 from posepipe.store.codec import frame_from_document, frame_to_document
 
 _DUPLICATE_KEY = 11000
@@ -27,6 +27,12 @@ class FrameRepository:
 
     def __init__(self, db: AsyncDatabase[Any]) -> None:
         self._frames = db[FRAMES]
+        self._results = db[RESULTS]
+
+    async def header(self, job_id: str) -> dict[str, Any] | None:
+        """The result's header (codec.header_to_document's shape), or None when there is none."""
+        with mongo_errors():
+            return await self._results.find_one({"_id": job_id}, {"_id": 0})
 
     async def iter_frames(self, job_id: str) -> AsyncIterator[dict[str, Any]]:
         """The job's frames in order, in the result schema's shape, a batch at a time."""
@@ -40,9 +46,10 @@ class FrameRepository:
                 yield frame_from_document(doc)
 
     async def delete_for_job(self, job_id: str) -> int:
-        """Delete the job's frames; returns how many there were."""
+        """Delete the job's frames and result header; returns how many frames there were."""
         with mongo_errors():
             result = await self._frames.delete_many({"job_id": job_id})
+            await self._results.delete_one({"_id": job_id})
         return result.deleted_count
 
 
@@ -51,11 +58,13 @@ class FrameStore:
 
     def __init__(self, db: Database[Any]) -> None:
         self._frames = db[FRAMES]
+        self._results = db[RESULTS]
 
     def clear(self, job_id: str) -> None:
-        """Drop what an earlier attempt at this job left."""
+        """Drop what an earlier attempt at this job left (frames and header)."""
         with mongo_errors():
             self._frames.delete_many({"job_id": job_id})
+            self._results.delete_one({"_id": job_id})
 
     def write(self, job_id: str, frames: Sequence[FramePoses]) -> None:
         """Store a batch of frames, replacing any with the same (job_id, i)."""

@@ -7,7 +7,7 @@ from typing import Any
 from pymongo import ReturnDocument
 from pymongo.database import Database
 
-from posepipe.store.client import JOBS, mongo_errors
+from posepipe.store.client import JOBS, RESULTS, mongo_errors
 from posepipe.store.models import (
     ACTIVE_STATUSES,
     JobStatus,
@@ -28,6 +28,7 @@ class JobStore:
 
     def __init__(self, db: Database[Any]) -> None:
         self._jobs = db[JOBS]
+        self._results = db[RESULTS]
 
     def get(self, job_id: str) -> JobDocument | None:
         """The job document, or None when it was deleted."""
@@ -57,8 +58,15 @@ class JobStore:
             self._jobs.update_one({"_id": job_id}, {"$set": {"attempts": attempt}})
 
     def set_result_header(self, job_id: str, attempt: int, header: dict[str, Any]) -> None:
-        """Keep the result's header (backend, skeleton, video) on the job."""
-        self._update_running(job_id, attempt, {"result": header, "backend": header["backend"]})
+        """Keep the result's header (backend, skeleton, video); the backend also on the job."""
+        if self._update_running(job_id, attempt, {"backend": header["backend"]}):
+            with mongo_errors():
+                self._results.replace_one({"_id": job_id}, {**header, "_id": job_id}, upsert=True)
+
+    def result_header(self, job_id: str) -> dict[str, Any] | None:
+        """The stored header of the job's result (see codec.header_to_document), or None."""
+        with mongo_errors():
+            return self._results.find_one({"_id": job_id}, {"_id": 0})
 
     def set_progress(self, job_id: str, attempt: int, done: int, total: int) -> bool:
         """Record how far the attempt has got; False when it no longer owns the job."""

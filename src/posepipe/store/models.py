@@ -68,7 +68,6 @@ def new_job_document(*, job_id: str, video: dict[str, Any]) -> dict[str, Any]:
         "started_at": None,
         "finished_at": None,
         "worker": None,
-        "result": None,
         "overlay_state": None,
         "overlay_key": None,
     }

@@ -21,6 +21,7 @@ class Heartbeat:
         self._state = state
         self._interval_s = interval_s
         self._stop = threading.Event()
+        self._wake = threading.Event()
         self._thread = threading.Thread(target=self._run, name="heartbeat", daemon=True)
         self._failing = False
 
@@ -28,9 +29,14 @@ class Heartbeat:
         """Beat now and every interval after."""
         self._thread.start()
 
+    def beat_now(self) -> None:
+        """Send the record now (its state changed: the model is loaded), not at the next beat."""
+        self._wake.set()
+
     def stop(self) -> None:
         """Stop beating and withdraw the record."""
         self._stop.set()
+        self._wake.set()
         self._thread.join(timeout=5)
         try:
             clear_heartbeat(self._client, self._state.worker_id)
@@ -48,5 +54,7 @@ class Heartbeat:
                 if not self._failing:
                     log.warning("heartbeat failed, Redis does not answer: %s", exc)
                 self._failing = True
-            if self._stop.wait(self._interval_s):
+            self._wake.wait(self._interval_s)
+            self._wake.clear()
+            if self._stop.is_set():
                 return

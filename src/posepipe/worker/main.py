@@ -67,6 +67,7 @@ def run_worker(settings: Settings, health_port: int) -> int:
     chosen.backend.load()
     state.device = chosen.backend.device
     state.model_loaded = True
+    heartbeat.beat_now()
     log.info("model loaded and warmed in %.1f s on %s", time.perf_counter() - started, state.device)
 
     db = sync_client(settings).get_default_database("posepipe")

@@ -168,7 +168,7 @@ class JobRunner:
         """Render the overlay of a succeeded job into the media store."""
         staged = self.media.staging_path(".mp4")
         # The job's own skeleton: an import job's is openpose25+19 whatever this worker runs.
-        skeleton = ((self.jobs.get(job_id) or {}).get("result") or {}).get("skeleton") or {}
+        skeleton = (self.jobs.result_header(job_id) or {}).get("skeleton") or {}
         known = SKELETONS.get(skeleton.get("name", ""))
         edges = known.edges if known is not None else self.backend.skeleton.edges
         ok = render_job_overlay(info, self.frames, job_id, edges, staged, touch=self.state.touch)

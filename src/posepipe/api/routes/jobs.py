@@ -86,9 +86,10 @@ async def job_poses(
 ) -> StreamingResponse:
     """The result (`posepipe.poses/1`); `?format=csv`: one row per (frame, track, joint)."""
     doc = await jobs.get(job_id)
-    if doc["status"] != JobStatus.SUCCEEDED or not doc.get("result"):
+    stored = await frames.header(job_id) if doc["status"] == JobStatus.SUCCEEDED else None
+    if stored is None:
         raise JobNotReady(f"job {job_id} is {doc['status']}: results exist once it has succeeded")
-    header = header_from_document(doc["result"])
+    header = header_from_document(stored)
     if format == "csv":
         return StreamingResponse(
             poses_csv(header, frames.iter_frames(job_id)),
