@@ -6,7 +6,7 @@ worker, which runs synchronously in its actor thread.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
 from pymongo import ASCENDING, ReplaceOne
@@ -96,6 +96,17 @@ class FrameStore:
                 .limit(limit)
             )
         return [FramePoses.model_validate(frame_from_document(doc)) for doc in docs]
+
+    def iter_frames(self, job_id: str) -> Iterator[FramePoses]:
+        """All the job's frames in order, through one cursor (one scan on FerretDB)."""
+        with mongo_errors():
+            cursor = (
+                self._frames.find({"job_id": job_id}, {"_id": 0, "job_id": 0})
+                .sort("i", ASCENDING)
+                .batch_size(_READ_BATCH)
+            )
+            for doc in cursor:
+                yield FramePoses.model_validate(frame_from_document(doc))
 
     def count(self, job_id: str) -> int:
         """How many frames the job has stored."""

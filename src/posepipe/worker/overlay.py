@@ -21,23 +21,15 @@ from posepipe.video.probe import VideoInfo
 
 log = logging.getLogger(__name__)
 
-_READ_BATCH = 128
-
 
 def stored_frames(
     frames: FrameStore, job_id: str, *, touch: Callable[[], None] | None = None
 ) -> Iterator[FramePoses]:
-    """The job's frames in order, a batch at a time; `touch` is called for each."""
-    start = 0
-    while True:
-        batch = frames.read(job_id, start=start, limit=_READ_BATCH)
-        if not batch:
-            return
-        for frame in batch:
-            if touch is not None:
-                touch()
-            yield frame
-        start = batch[-1].i + 1
+    """The job's frames in order; `touch` (the watchdog's clock) is called for each."""
+    for frame in frames.iter_frames(job_id):
+        if touch is not None:
+            touch()
+        yield frame
 
 
 def render_job_overlay(

@@ -33,8 +33,11 @@ class MongoFrameSink:
 
     def begin(self, header: ResultHeader) -> None:
         self._header = header
-        # A redelivered job starts clean; the unique (job_id, i) index guards the rest.
-        self._frames.clear(self._job_id)
+        # A redelivered job starts clean; the unique (job_id, i) index guards the rest. A
+        # first attempt has nothing to clear (and on FerretDB the delete scans every frame
+        # of every job: it filters in SQL on _id only).
+        if self._attempt > 1:
+            self._frames.clear(self._job_id)
         self._jobs.set_result_header(self._job_id, self._attempt, self._header_doc(header.video))
 
     def write(self, frames: Sequence[FramePoses]) -> None:
