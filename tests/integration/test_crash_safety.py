@@ -57,7 +57,10 @@ def test_a_killed_worker_job_is_redelivered_and_finished(
     stack.start_worker()
 
     job = stack.wait_for_job(job_id, "succeeded", timeout_s=120)
-    assert time.monotonic() - killed_at < 120
+    recovered_s = time.monotonic() - killed_at
+    killed_frame = half_done["progress"]["frames_done"]
+    print(f"killed at frame {killed_frame}; succeeded {recovered_s:.1f} s later")
+    assert recovered_s < 120
     assert job["attempts"] == 2
     assert _frames_in_mongodb(stack, job_id) == list(range(total))
     with stack.client() as client:
