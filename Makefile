@@ -67,6 +67,7 @@ dev-native: $(STAMP) test-deps ## the stack as local processes (honcho, Procfile
 
 bench: $(STAMP) ## run the benchmarks and print their figures (see bench/RESULTS.md)
 	$(PY) bench/pipeline_bench.py
+	$(PY) bench/api_bench.py
 
 bench-reload: $(STAMP) ## seconds from saving a .py file to the change being live (API, worker)
 	$(PY) bench/hot_reload_bench.py

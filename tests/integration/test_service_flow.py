@@ -119,7 +119,10 @@ def test_cancel_a_running_job(native_stack: NativeStack, videos_dir: Path) -> No
 def test_upload_over_the_limit_is_refused_before_the_body_is_read(
     stack_factory: StackFactory,
 ) -> None:
-    stack = stack_factory(env={"MAX_UPLOAD_MB": "1"}, workers=0)
+    # API_LOG_LEVEL over LOG_LEVEL: checked on the way (the API logs nothing below WARNING).
+    stack = stack_factory(
+        env={"MAX_UPLOAD_MB": "1", "LOG_LEVEL": "DEBUG", "API_LOG_LEVEL": "WARNING"}, workers=0
+    )
     assert stack.api is not None
     port = stack.api.port
     total = 64 * 1024 * 1024  # 64 MB announced and offered; the limit is 1 MB
@@ -162,3 +165,5 @@ def test_upload_over_the_limit_is_refused_before_the_body_is_read(
     assert b" 413 " in answer.split(b"\r\n")[0]
     assert sent < 8 * 1024 * 1024
     assert [p for p in stack.media_dir.rglob("*") if p.is_file()] == []
+    assert stack.api is not None
+    assert {line["level"] for line in stack.api.log_lines()} <= {"WARNING", "ERROR"}
