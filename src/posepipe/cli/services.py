@@ -15,9 +15,9 @@ if TYPE_CHECKING:
 
 def api(
     host: str | None = typer.Option(
-        None, "--host", help="Address to listen on [default: BIND_ADDRESS]"
+        None, "--host", help="Address to listen on (default: BIND_ADDRESS)"
     ),
-    port: int | None = typer.Option(None, "--port", help="Port [default: API_PORT]"),
+    port: int | None = typer.Option(None, "--port", help="Port (default: API_PORT)"),
     reload: bool = typer.Option(
         False, "--reload", help="Restart when a .py file of posepipe changes (development)."
     ),
@@ -70,11 +70,18 @@ def _configure_api_logging() -> None:
 
 def worker(
     health_port: int | None = typer.Option(
-        None, "--health-port", help="Port of /health and /metrics [default: POSE_HEALTH_PORT]"
+        None, "--health-port", help="Port of /health and /metrics (default: POSE_HEALTH_PORT)"
+    ),
+    host: str | None = typer.Option(
+        None, "--host", help="Address /health listens on (default: BIND_ADDRESS); 0.0.0.0 in a "
+        "container whose port is published",
     ),
 ) -> None:
     """Run pose-service: warm the model, consume jobs, serve health and metrics."""
     from posepipe.worker.main import run_worker
 
     settings = get_settings()
-    raise typer.Exit(run_worker(settings, health_port or settings.pose_health_port))
+    code = run_worker(
+        settings, health_port or settings.pose_health_port, host or settings.bind_address
+    )
+    raise typer.Exit(code)

@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 _MONGO_RETRY_S = 3.0
 
 
-def run_worker(settings: Settings, health_port: int) -> int:
+def run_worker(settings: Settings, health_port: int, health_host: str | None = None) -> int:
     """Run pose-service until SIGTERM or SIGINT; returns the exit code."""
     configure_logging(
         "pose-service", settings.level_for("pose-service"), settings.log_format, settings.log_dir
@@ -52,7 +52,9 @@ def run_worker(settings: Settings, health_port: int) -> int:
     _on_signals(stop)
     state = WorkerState()
     metrics = WorkerMetrics(state, settings)
-    health = HealthServer(settings.bind_address, health_port, state, metrics, settings)
+    health = HealthServer(
+        health_host or settings.bind_address, health_port, state, metrics, settings
+    )
     health.start()
     client = redis.Redis.from_url(
         settings.redis_url, socket_connect_timeout=5, socket_timeout=30, health_check_interval=30
