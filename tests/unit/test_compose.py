@@ -168,6 +168,15 @@ def test_ports_on_loopback_by_default_and_data_stores_unpublished(gpu: dict[str,
     }
 
 
+def test_published_services_listen_on_every_container_interface(gpu: dict[str, Any]) -> None:
+    # BIND_ADDRESS is for the host side of a published port; inside a container a server
+    # bound to 127.0.0.1 (Settings' default) would be unreachable through that port.
+    services = gpu["services"]
+    assert "--host 0.0.0.0" in " ".join(services["backend-api"]["command"])
+    assert "--host 0.0.0.0" in " ".join(services["pose-service"]["command"])
+    assert services["frontend"]["environment"]["FRONTEND_HOST"] == "0.0.0.0"
+
+
 def test_ports_follow_env_in_publish_command_and_healthcheck(tmp_path: Path) -> None:
     values = {"BIND_ADDRESS": "0.0.0.0", "API_PORT": "9100", "POSE_HEALTH_PORT": "9101",
               "FRONTEND_PORT": "9102"}
