@@ -22,8 +22,11 @@ _context: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar
     "posepipe_log_context", default=None
 )
 
-# Attributes every LogRecord has; anything else on a record came in through `extra=`.
-_RECORD_FIELDS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+# Attributes every LogRecord has, plus uvicorn's `color_message` (the message again, with
+# terminal colour codes); anything else on a record came in through `extra=`.
+_RECORD_FIELDS = set(vars(logging.makeLogRecord({}))) | {
+    "message", "asctime", "taskName", "color_message",
+}
 _LOG_FILE_BYTES = 10 * 1024 * 1024
 _LOG_FILE_COUNT = 5
 

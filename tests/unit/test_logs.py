@@ -50,3 +50,13 @@ def test_service_levels_override_the_global_one(monkeypatch: pytest.MonkeyPatch)
     settings = Settings()
     assert settings.level_for("backend-api") == "DEBUG"
     assert settings.level_for("pose-service") == "WARNING"
+
+
+def test_uvicorn_colour_copies_of_the_message_stay_out(capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging("backend-api", "INFO", "json")
+    logging.getLogger("uvicorn.error").info(
+        "Started server process [%d]", 7, extra={"color_message": "Started \x1b[36m%d\x1b[0m"}
+    )
+    (line,) = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert line["message"] == "Started server process [7]"
+    assert "color_message" not in line
