@@ -6,12 +6,12 @@ never touched), against real Redis and MongoDB (or FerretDB) servers:
 
 - backend-api: `posepipe api ... --reload` (uvicorn's reloader). The save changes a value
   that a probe route of the copied posepipe/api/app.py returns; live = the route answers it.
-- pose-service: `watchfiles ... "posepipe worker ..." <src>`. The save touches a module the
-  worker imports; live = /health of a new process with the model loaded again
+- pose-service: `posepipe worker ... --reload` (watchfiles restarts it). The save touches a
+  module the worker imports; live = /health of a new process with the model loaded again
   (`uptime_s` below the time since the save).
 
-Each is measured with inotify (the default) and with polling (WATCHFILES_FORCE_POLLING=1,
-which WATCH_POLLING=1 sets in Compose for a repository on a Windows drive).
+Each is measured with inotify (the default) and with polling (WATCH_POLLING=1, for a
+repository on a Windows drive).
 
     .venv/bin/python bench/hot_reload_bench.py [--repeats 5]
 """
@@ -176,12 +176,11 @@ def main() -> int:
                 "MEDIA_DIR": str(root / "media"), "LOG_FORMAT": "json", "LOG_LEVEL": "INFO",
                 "POSE_BACKEND": "mediapipe", "API_PORT": str(api_port),
                 "POSE_HEALTH_PORT": str(health_port), "PYTHONUNBUFFERED": "1",
-                # as in the images: the environment's programs first (watchfiles runs
-                # `posepipe worker` by name)
+                # as in the images: the environment's programs first
                 "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
             })
             rows = []
-            for mode, extra in (("inotify", {}), ("polling", {"WATCHFILES_FORCE_POLLING": "1"})):
+            for mode, extra in (("inotify", {}), ("polling", {"WATCH_POLLING": "1"})):
                 env = {**base, **extra}
                 api = bench_api(services["backend-api"]["command"], src, env, api_port,
                                 args.repeats, root / f"api-{mode}.log")

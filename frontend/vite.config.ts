@@ -12,7 +12,7 @@ import { defineConfig } from "vite";
 
 const env = process.env;
 const apiTarget = env.VITE_API_TARGET || `http://127.0.0.1:${env.API_PORT || "8000"}`;
-const polling = env.WATCH_POLLING === "1";
+const polling = ["1", "true"].includes((env.WATCH_POLLING ?? "").toLowerCase());
 
 export default defineConfig({
   plugins: [react()],

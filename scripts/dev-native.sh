@@ -19,9 +19,6 @@ export API_PORT=${API_PORT:-8000}
 export FRONTEND_PORT=${FRONTEND_PORT:-5173}
 export POSE_HEALTH_PORT=${POSE_HEALTH_PORT:-8001}
 export PYTHONUNBUFFERED=1
-if [ "${WATCH_POLLING:-0}" != "0" ] && [ "${WATCH_POLLING:-}" != "false" ]; then
-  export WATCHFILES_FORCE_POLLING=1  # what uvicorn --reload's watcher reads
-fi
 
 # The port of a URL like redis://user:pw@host:6379/0 (default when it names none).
 port_of() {
@@ -57,7 +54,7 @@ case "${1:-}" in
     exec "$VENV/bin/posepipe" api --port "$API_PORT" --reload
     ;;
   worker)
-    exec "$VENV/bin/posepipe" worker --health-port "$POSE_HEALTH_PORT"
+    exec "$VENV/bin/posepipe" worker --health-port "$POSE_HEALTH_PORT" --reload
     ;;
   frontend)
     exec npm --prefix frontend run dev

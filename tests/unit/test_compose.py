@@ -250,15 +250,17 @@ def test_develop_watch_rebuilds_on_dependency_files(gpu: dict[str, Any]) -> None
 def test_hot_reload_commands_and_polling_switch(tmp_path: Path, gpu: dict[str, Any]) -> None:
     services = gpu["services"]
     assert "--reload" in services["backend-api"]["command"]
-    worker = services["pose-service"]["command"]
-    assert worker[0] == "watchfiles" and "/app/src" in worker
+    assert services["pose-service"]["command"][:2] == ["posepipe", "worker"]
+    assert "--reload" in services["pose-service"]["command"]
     assert services["frontend"]["command"] == ["npm", "run", "dev"]
     for name in PYTHON_SERVICES:
-        assert services[name]["environment"]["WATCHFILES_FORCE_POLLING"] == "false"
+        assert services[name]["environment"]["WATCH_POLLING"] == "0"
+        # Parsed by posepipe (pydantic booleans), never handed raw to watchfiles, which
+        # reads "0" as on.
+        assert "WATCHFILES_FORCE_POLLING" not in services[name]["environment"]
     polling = render(tmp_path, {"WATCH_POLLING": "1"})["services"]
-    for name in PYTHON_SERVICES:
-        assert polling[name]["environment"]["WATCHFILES_FORCE_POLLING"] == "1"
-    assert polling["frontend"]["environment"]["WATCH_POLLING"] == "1"
+    for name in (*PYTHON_SERVICES, "frontend"):
+        assert polling[name]["environment"]["WATCH_POLLING"] == "1"
 
 
 def test_cpu_override(cpu: dict[str, Any], gpu: dict[str, Any]) -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
-from posepipe.config import get_settings
+from posepipe.config import Settings, get_settings
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -39,7 +41,9 @@ def api(
     }
     if reload:
         # uvicorn's reloader runs the app in a child process it restarts on each change;
-        # the child builds the app (and its logging) through `reloaded_app`.
+        # the child builds the app (and its logging) through `reloaded_app`. Its watcher
+        # reads WATCHFILES_FORCE_POLLING only, where any value but "false" means on.
+        _set_watch_polling(settings.watch_polling)
         package = Path(posepipe.__file__).resolve().parent
         uvicorn.run(
             "posepipe.cli.services:reloaded_app", factory=True, reload=True,
@@ -76,12 +80,49 @@ def worker(
         None, "--host", help="Address /health listens on (default: BIND_ADDRESS); 0.0.0.0 in a "
         "container whose port is published",
     ),
+    reload: bool = typer.Option(
+        False, "--reload", help="Restart the worker (and reload the model) when a .py file of "
+        "posepipe changes (development).",
+    ),
 ) -> None:
     """Run pose-service: warm the model, consume jobs, serve health and metrics."""
     from posepipe.worker.main import run_worker
 
     settings = get_settings()
+    if reload:
+        raise typer.Exit(_run_worker_reloading(settings, health_port, host))
     code = run_worker(
         settings, health_port or settings.pose_health_port, host or settings.bind_address
     )
     raise typer.Exit(code)
+
+
+def _set_watch_polling(polling: bool) -> None:
+    """Tell watchfiles what WATCH_POLLING says; it reads any value but "false" as on."""
+    os.environ["WATCHFILES_FORCE_POLLING"] = "true" if polling else "false"
+
+
+def _run_worker_reloading(settings: Settings, health_port: int | None, host: str | None) -> int:
+    """Run `posepipe worker` in a child process that restarts when a .py file changes."""
+    import shlex
+
+    import watchfiles
+
+    import posepipe
+
+    command = [sys.executable, "-m", "posepipe", "worker"]
+    if health_port is not None:
+        command += ["--health-port", str(health_port)]
+    if host is not None:
+        command += ["--host", host]
+    package = Path(posepipe.__file__).resolve().parent
+    _set_watch_polling(settings.watch_polling)
+    # SIGINT first: the worker hands a running job back to the queue, then exits.
+    watchfiles.run_process(
+        package,
+        target=shlex.join(command),
+        target_type="command",
+        watch_filter=watchfiles.PythonFilter(),
+        sigint_timeout=int(settings.pose_shutdown_timeout_s) + 22,
+    )
+    return 0

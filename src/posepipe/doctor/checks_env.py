@@ -20,7 +20,7 @@ COMPOSE_OWN = {
     "COMPOSE_BAKE", "DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_BUILDKIT", "BUILDKIT_PROGRESS",
     "DOCKER_DEFAULT_PLATFORM",
 }
-POLLING_VALUES = {"", "1", "true", "false"}
+POLLING_VALUES = {"", "0", "1", "false", "true"}  # what every watcher reads alike
 ASSIGNMENT = re.compile(r"^#?\s?([A-Z][A-Z0-9_]*)=", re.MULTILINE)
 INTERPOLATION = re.compile(r"\$\{([A-Z][A-Z0-9_]*)")
 
@@ -81,9 +81,9 @@ def check_env_file(ctx: DoctorContext) -> CheckResult:
     polling = ctx.env_values.get("WATCH_POLLING", "")
     if polling.lower() not in POLLING_VALUES:
         statuses.append(Status.WARN)
-        notes.append(f"WATCH_POLLING={polling}: the Python file watchers read anything but "
-                     "'false' as on, the frontend only '1'")
-        fixes.append("write WATCH_POLLING=1 for on, or leave it empty for off")
+        notes.append(f"WATCH_POLLING={polling}: the frontend's watcher reads only '1' (or "
+                     "'true') as on, so the services would disagree")
+        fixes.append("write WATCH_POLLING=1 for on, 0 for off")
     status = worst(statuses) if statuses else Status.PASS
     summary = "; ".join(notes) if notes else (
         f"{ctx.env_file}: {len(ctx.env_values)} variables, all known and valid.")
