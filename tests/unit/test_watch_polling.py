@@ -17,7 +17,7 @@ def test_watchfiles_gets_what_watch_polling_means(
     monkeypatch: pytest.MonkeyPatch, value: str, expected: str
 ) -> None:
     monkeypatch.setenv("WATCH_POLLING", value)
-    monkeypatch.delenv("WATCHFILES_FORCE_POLLING", raising=False)
+    monkeypatch.setenv("WATCHFILES_FORCE_POLLING", "unset by the test")  # restored after
     _set_watch_polling(Settings().watch_polling)
     # watchfiles reads any value but "false" as on: "0" must never reach it.
     assert os.environ["WATCHFILES_FORCE_POLLING"] == expected
