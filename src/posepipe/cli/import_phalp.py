@@ -8,26 +8,19 @@ names anything but numpy/joblib classes is refused before any of it runs.
 
 from __future__ import annotations
 
-import logging
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import typer
 from rich.console import Console
 
-from posepipe.cli.process import EXIT_BAD_INPUT, EXIT_FAILED
+from posepipe.cli.output import EXIT_BAD_INPUT, configure_cli_logging, fail, write_results
 from posepipe.cli.progress import progress_for
 from posepipe.config import get_settings
-from posepipe.errors import InvalidInput, PosepipeError
-from posepipe.logs import configure_logging
+from posepipe.errors import InvalidInput
 from posepipe.phalp.importer import ImportSummary, import_results_file, skeleton_info
 from posepipe.results import PoseFileSink
 from posepipe.video.overlay import render_overlay
 from posepipe.video.probe import VideoInfo, probe_video
-
-log = logging.getLogger(__name__)
 
 
 def import_phalp(
@@ -46,8 +39,7 @@ def import_phalp(
     """Convert a 4D-Humans/PHALP results pickle into DIR/poses.json and DIR/overlay.mp4."""
     settings = get_settings()
     console = Console(stderr=True, highlight=False, soft_wrap=True)
-    level = settings.log_level if "log_level" in settings.model_fields_set else "WARNING"
-    configure_logging("posepipe", level, settings.log_format)
+    configure_cli_logging(settings)
     target = out_dir or Path("out") / video.stem
 
     try:
@@ -55,33 +47,15 @@ def import_phalp(
         if not results.is_file():
             raise InvalidInput(f"{results}: no such file")
     except InvalidInput as exc:
-        _fail(console, exc.message, EXIT_BAD_INPUT)
+        fail(console, exc.message, EXIT_BAD_INPUT)
 
-    created_target = not target.exists()
-    try:
-        target.mkdir(parents=True, exist_ok=True)
-        work_dir = Path(tempfile.mkdtemp(prefix=".posepipe-tmp-", dir=target))
-    except OSError as exc:
-        _fail(console, f"{target}: cannot write results there ({exc.strerror})", EXIT_FAILED)
-
-    try:
-        summary = _run(results, info, work_dir, overlay, console)
-        for name in ("poses.json", "overlay.mp4"):
-            if (work_dir / name).exists():
-                os.replace(work_dir / name, target / name)
-    except BaseException as exc:
-        shutil.rmtree(work_dir, ignore_errors=True)
-        if created_target and not any(target.iterdir()):
-            target.rmdir()
-        if isinstance(exc, KeyboardInterrupt):
-            _fail(console, "interrupted; nothing was written", 130)
-        if isinstance(exc, InvalidInput):
-            _fail(console, f"{results.name}: {exc.message}", EXIT_BAD_INPUT)
-        if isinstance(exc, PosepipeError):
-            _fail(console, exc.message, EXIT_FAILED)
-        log.debug("import failed", exc_info=True)
-        _fail(console, f"{results}: failed: {type(exc).__name__}: {exc}", EXIT_FAILED)
-    shutil.rmtree(work_dir, ignore_errors=True)
+    summary = write_results(
+        target,
+        console,
+        lambda work_dir: _run(results, info, work_dir, overlay, console),
+        subject=results,
+        bad_input_prefix=f"{results.name}: ",
+    )
     _print_summary(summary, target, overlay, console)
 
 
@@ -112,8 +86,3 @@ def _print_summary(summary: ImportSummary, target: Path, overlay: bool, console:
         f"results: {target / 'poses.json'}"
         + (f"\noverlay: {target / 'overlay.mp4'}" if overlay else "")
     )
-
-
-def _fail(console: Console, message: str, code: int) -> None:
-    console.print(f"[red]posepipe:[/] {message}", soft_wrap=True)
-    raise typer.Exit(code)

@@ -2,31 +2,27 @@
 
 from __future__ import annotations
 
-import logging
-import os
-import shutil
-import tempfile
 import time
 from pathlib import Path
 
 import typer
 from rich.console import Console
 
+from posepipe.cli.output import (
+    EXIT_BAD_INPUT,
+    configure_cli_logging,
+    fail,
+    write_results,
+)
 from posepipe.cli.progress import progress_for
 from posepipe.config import BackendChoice, get_settings
-from posepipe.errors import InvalidInput, PosepipeError
-from posepipe.logs import configure_logging
+from posepipe.errors import InvalidInput
 from posepipe.pose.pipeline import RunSummary, run_pipeline
 from posepipe.pose.select import build_backend
 from posepipe.pose.tracking import Tracker
 from posepipe.results import PoseFileSink
 from posepipe.video.overlay import render_overlay
 from posepipe.video.probe import VideoInfo, probe_video
-
-log = logging.getLogger(__name__)
-
-EXIT_BAD_INPUT = 2
-EXIT_FAILED = 1
 
 
 def process(
@@ -49,41 +45,20 @@ def process(
     """Find and track the people in VIDEO; write DIR/poses.json and DIR/overlay.mp4."""
     settings = get_settings()
     console = Console(stderr=True, highlight=False)
-    # Quiet by default: the progress bar and summary say what matters. LOG_LEVEL opts in.
-    level = settings.log_level if "log_level" in settings.model_fields_set else "WARNING"
-    configure_logging("posepipe", level, settings.log_format)
+    configure_cli_logging(settings)
     target = out_dir or Path("out") / video.stem
 
     try:
         info = probe_video(video)
     except InvalidInput as exc:
-        _fail(console, exc.message, EXIT_BAD_INPUT)
+        fail(console, exc.message, EXIT_BAD_INPUT)
 
-    created_target = not target.exists()
-    try:
-        target.mkdir(parents=True, exist_ok=True)
-        work_dir = Path(tempfile.mkdtemp(prefix=".posepipe-tmp-", dir=target))
-    except OSError as exc:
-        _fail(console, f"{target}: cannot write results there ({exc.strerror})", EXIT_FAILED)
-
-    try:
-        summary, load_s = _run(video, info, work_dir, backend, overlay, console)
-        for name in ("poses.json", "overlay.mp4"):
-            if (work_dir / name).exists():
-                os.replace(work_dir / name, target / name)
-    except BaseException as exc:
-        shutil.rmtree(work_dir, ignore_errors=True)
-        if created_target and not any(target.iterdir()):
-            target.rmdir()
-        if isinstance(exc, KeyboardInterrupt):
-            _fail(console, "interrupted; nothing was written", 130)
-        if isinstance(exc, InvalidInput):
-            _fail(console, exc.message, EXIT_BAD_INPUT)
-        if isinstance(exc, PosepipeError):
-            _fail(console, exc.message, EXIT_FAILED)
-        log.debug("process failed", exc_info=True)
-        _fail(console, f"{video}: failed: {type(exc).__name__}: {exc}", EXIT_FAILED)
-    shutil.rmtree(work_dir, ignore_errors=True)
+    summary, load_s = write_results(
+        target,
+        console,
+        lambda work_dir: _run(video, info, work_dir, backend, overlay, console),
+        subject=video,
+    )
     _print_summary(summary, load_s, target, overlay)
 
 
@@ -138,8 +113,3 @@ def _print_summary(summary: RunSummary, load_s: float, target: Path, overlay: bo
         f"results: {target / 'poses.json'}"
         + (f"\noverlay: {target / 'overlay.mp4'}" if overlay else "")
     )
-
-
-def _fail(console: Console, message: str, code: int) -> None:
-    console.print(f"[red]posepipe:[/] {message}", soft_wrap=True)
-    raise typer.Exit(code)
