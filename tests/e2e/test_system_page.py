@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -19,16 +22,34 @@ def test_system_page_shows_each_service(page: Page, ui_url: str, stack: NativeSt
     expect(page.get_by_test_id("system-ready")).to_contain_text("Ready")
     expect(page.get_by_test_id("queue-depth")).to_have_text("0")
 
+    # The live worker's heartbeat, as the API relays it: this machine has no GPU.
+    worker = _the_live_worker(stack)
+    assert worker["backend"] == "mediapipe" and worker["model_loaded"] is True
+    assert worker["device"] == "cpu" and worker["gpu"] is None
+
     gpu = page.get_by_test_id("system-gpu")
-    with stack.client() as client:
-        relays_workers = client.get("/api/workers").status_code == 200
-    if relays_workers:
-        # This machine has no GPU: the mediapipe worker says it runs on the CPU.
-        expect(gpu).to_contain_text("Running on CPU")
-        expect(page.get_by_test_id("worker-current-job")).to_have_text("idle")
-    else:
-        expect(gpu).to_contain_text("does not relay GPU readings")
+    expect(gpu).to_contain_text("Running on CPU")
+    expect(gpu).to_contain_text("the mediapipe backend on cpu")
+    expect(gpu).not_to_contain_text("does not relay")
+    expect(gpu.get_by_role("progressbar")).to_have_count(0)  # no GPU memory bar, no chart
+    expect(page.get_by_test_id("worker-current-job")).to_have_text("idle")
     page.screenshot(path=str(artifact("system.png")), full_page=True)
+
+
+def _the_live_worker(stack: NativeStack) -> dict[str, Any]:
+    """The one live worker's record from GET /api/workers."""
+    # A worker an earlier test SIGKILLed stays listed until its heartbeat expires (15 s).
+    deadline = time.monotonic() + 30
+    with stack.client() as client:
+        while True:
+            response = client.get("/api/workers")
+            assert response.status_code == 200, response.text
+            items = response.json()["items"]
+            if len(items) == 1 or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+    assert len(items) == 1, items
+    return dict(items[0])
 
 
 def test_system_page_says_when_the_worker_is_gone(

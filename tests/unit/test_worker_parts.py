@@ -19,7 +19,7 @@ from posepipe.store.models import new_job_document
 from posepipe.worker.health import HealthServer
 from posepipe.worker.heartbeat import Heartbeat
 from posepipe.worker.state import WorkerState
-from posepipe.worker.telemetry import WorkerMetrics
+from posepipe.worker.telemetry import WorkerMetrics, gpu_reading
 from posepipe.worker.watchdog import EXIT_STALLED, Watchdog
 
 
@@ -78,18 +78,33 @@ def test_health_server(service_settings: Settings) -> None:
         server.stop()
 
 
-def test_heartbeat_record_and_withdrawal(redis_client: redis.Redis) -> None:
+def test_heartbeat_record_and_withdrawal(
+    redis_client: redis.Redis, service_settings: Settings
+) -> None:
     state = WorkerState(backend="mediapipe", model_loaded=True)
-    heartbeat = Heartbeat(redis_client, state, interval_s=1.0)
+    heartbeat = Heartbeat(
+        redis_client, state, interval_s=1.0, read_gpu=lambda: gpu_reading(service_settings)
+    )
     heartbeat.start()
     time.sleep(0.2)
     raw = redis_client.get(worker_key(state.worker_id))
     assert raw is not None
     record = json.loads(raw)
     assert record["backend"] == "mediapipe" and record["model_loaded"] is True
+    assert record["device"] == "cpu" and record["gpu"] is None  # no NVIDIA GPU here
+    assert record["started_at"] <= record["time"]
     assert 0 < redis_client.ttl(worker_key(state.worker_id)) <= 3
     heartbeat.stop()
     assert redis_client.exists(worker_key(state.worker_id)) == 0
+
+
+def test_heartbeat_record_carries_the_gpu_reading() -> None:
+    state = WorkerState(backend="hmr2", device="cuda:0", model_loaded=True)
+    reading = {"name": "NVIDIA RTX 4090", "memory_used_mb": 5120, "memory_total_mb": 24564,
+               "utilization_pct": 91, "temperature_c": 66}
+    record = state.heartbeat_record(gpu=reading)
+    assert record["gpu"] == reading and record["device"] == "cuda:0"
+    assert json.loads(json.dumps(record)) == record  # what Redis stores is plain JSON
 
 
 def test_progress_is_published_at_most_twice_a_second(

@@ -211,6 +211,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/workers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Workers
+         * @description Live workers (heartbeat not expired), the most recently started first.
+         */
+        get: operations["list_workers_api_workers_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/metrics": {
         parameters: {
             query?: never;
@@ -266,6 +286,22 @@ export interface components {
             code: string;
             /** Message */
             message: string;
+        };
+        /**
+         * GpuReading
+         * @description NVML's reading of the GPU a worker computes on, as its last heartbeat carried it.
+         */
+        GpuReading: {
+            /** Name */
+            name: string;
+            /** Memory Used Mb */
+            memory_used_mb: number;
+            /** Memory Total Mb */
+            memory_total_mb: number;
+            /** Utilization Pct */
+            utilization_pct: number | null;
+            /** Temperature C */
+            temperature_c: number | null;
         };
         /** HTTPValidationError */
         HTTPValidationError: {
@@ -399,6 +435,43 @@ export interface components {
             codec: string;
             /** Rotation */
             rotation: number;
+        };
+        /**
+         * WorkerPublic
+         * @description One live pose-service worker, from its heartbeat (at most a few intervals old).
+         */
+        WorkerPublic: {
+            /** Worker Id */
+            worker_id: string;
+            /** Host */
+            host: string | null;
+            /** Pid */
+            pid: number | null;
+            /** Backend */
+            backend: string | null;
+            /** Device */
+            device: string;
+            gpu: components["schemas"]["GpuReading"] | null;
+            /** Model Loaded */
+            model_loaded: boolean;
+            /** Current Job */
+            current_job: string | null;
+            /** Fps */
+            fps: number;
+            /** Uptime S */
+            uptime_s: number | null;
+            /** Started At */
+            started_at: string | null;
+            /** Heartbeat At */
+            heartbeat_at: string | null;
+        };
+        /**
+         * WorkersPublic
+         * @description The live workers, the most recently started first.
+         */
+        WorkersPublic: {
+            /** Items */
+            items: components["schemas"]["WorkerPublic"][];
         };
     };
     responses: never;
@@ -898,6 +971,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_workers_api_workers_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkersPublic"];
+                };
+            };
+            /** @description Redis does not answer */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };

@@ -11,6 +11,9 @@ export type JobError = NonNullable<Job["error"]>;
 export type UploadAccepted = Schemas["VideoCreated"];
 export type Readiness = Schemas["ReadyStatus"];
 export type DependencyStatus = Schemas["DependencyStatus"];
+export type Worker = Schemas["WorkerPublic"];
+export type WorkerList = Schemas["WorkersPublic"];
+export type GpuReading = Schemas["GpuReading"];
 
 export const TERMINAL_STATUSES: readonly JobStatus[] = ["succeeded", "failed", "canceled"];
 

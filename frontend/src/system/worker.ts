@@ -1,50 +1,33 @@
 // The pose-service workers' own reports (DESIGN.md: pose-service health fields), as the
-// API relays them from their heartbeats at GET /api/workers.
-import { toApiError } from "../api/client";
-
-export interface GpuHealth {
-  name: string;
-  memory_used_mb: number;
-  memory_total_mb: number;
-  utilization_pct: number | null;
-  temperature_c: number | null;
-}
-
-export interface WorkerHealth {
-  worker_id: string;
-  host?: string;
-  backend: string | null;
-  device: string;
-  model_loaded: boolean;
-  current_job: string | null;
-  fps?: number;
-  uptime_s: number | null;
-  gpu?: GpuHealth | null;
-}
+// API relays them from their heartbeats at GET /api/workers. Types: src/api/schema.d.ts.
+import type { Client } from "openapi-fetch";
+import { api, toApiError } from "../api/client";
+import type { paths } from "../api/schema";
+import type { Worker } from "../api/types";
 
 export type WorkersReading =
-  | { kind: "ok"; workers: WorkerHealth[] }
+  | { kind: "ok"; workers: Worker[] }
   | { kind: "unsupported" }
   | { kind: "error"; message: string };
 
 /** Fetch the live workers; an API without the route says so instead of failing. */
-export async function readWorkers(url = "/api/workers"): Promise<WorkersReading> {
-  let response: Response;
+export async function readWorkers(client: Client<paths> = api): Promise<WorkersReading> {
+  let result;
   try {
-    response = await fetch(url);
+    result = await client.GET("/api/workers");
   } catch {
     return { kind: "error", message: toApiError(0, null).message };
   }
+  const { data, error, response } = result;
+  // An API from before the route: the System page says the GPU is unknown.
   if (response.status === 404 || response.status === 405) return { kind: "unsupported" };
-  const body: unknown = await response.json().catch(() => null);
-  if (!response.ok) {
-    return { kind: "error", message: toApiError(response.status, body, response.statusText).message };
+  if (!response.ok || !data) {
+    return { kind: "error", message: toApiError(response.status, error, response.statusText).message };
   }
-  const items = (body as { items?: unknown } | null)?.items;
-  return Array.isArray(items) ? { kind: "ok", workers: items as WorkerHealth[] } : { kind: "unsupported" };
+  return { kind: "ok", workers: data.items };
 }
 
-/** Whether the worker runs its model on a GPU (device "cuda:0" and friends). */
-export function onGpu(worker: WorkerHealth): boolean {
-  return worker.device.startsWith("cuda") && Boolean(worker.gpu);
+/** Whether any live worker reports a GPU (NVML reading in its heartbeat). */
+export function anyGpu(workers: Worker[]): boolean {
+  return workers.some((w) => w.gpu !== null);
 }

@@ -116,3 +116,36 @@ class ReadyStatus(BaseModel):
     status: Literal["ready", "not_ready"]
     checks: dict[str, DependencyStatus]
     error: ErrorDetail | None = None
+
+
+class GpuReading(BaseModel):
+    """NVML's reading of the GPU a worker computes on, as its last heartbeat carried it."""
+
+    name: str
+    memory_used_mb: float
+    memory_total_mb: float
+    utilization_pct: float | None  # some boards and MIG slices do not report it
+    temperature_c: float | None
+
+
+class WorkerPublic(BaseModel):
+    """One live pose-service worker, from its heartbeat (at most a few intervals old)."""
+
+    worker_id: str
+    host: str | None
+    pid: int | None
+    backend: str | None
+    device: str
+    gpu: GpuReading | None
+    model_loaded: bool
+    current_job: str | None
+    fps: float
+    uptime_s: float | None
+    started_at: datetime | None
+    heartbeat_at: datetime | None
+
+
+class WorkersPublic(BaseModel):
+    """The live workers, the most recently started first."""
+
+    items: list[WorkerPublic]

@@ -1,9 +1,12 @@
-"""The worker's heartbeat in Redis, every POSE_HEARTBEAT_INTERVAL_S, for /api/ready."""
+"""The worker's heartbeat in Redis, every POSE_HEARTBEAT_INTERVAL_S, for /api/ready and
+/api/workers. It carries the GPU reading too: the API relays it without touching NVML."""
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
+from typing import Any
 
 import redis
 
@@ -16,9 +19,16 @@ log = logging.getLogger(__name__)
 class Heartbeat:
     """A daemon thread that keeps this worker's record fresh."""
 
-    def __init__(self, client: redis.Redis, state: WorkerState, interval_s: float) -> None:
+    def __init__(
+        self,
+        client: redis.Redis,
+        state: WorkerState,
+        interval_s: float,
+        read_gpu: Callable[[], dict[str, Any] | None],
+    ) -> None:
         self._client = client
         self._state = state
+        self._read_gpu = read_gpu
         self._interval_s = interval_s
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -46,7 +56,8 @@ class Heartbeat:
     def _run(self) -> None:
         while True:
             try:
-                write_heartbeat(self._client, self._state.heartbeat_record(), self._interval_s)
+                record = self._state.heartbeat_record(gpu=self._read_gpu())
+                write_heartbeat(self._client, record, self._interval_s)
                 if self._failing:
                     log.info("heartbeat back: Redis answers again")
                 self._failing = False

@@ -35,7 +35,7 @@ from posepipe.worker.health import HealthServer
 from posepipe.worker.heartbeat import Heartbeat
 from posepipe.worker.runner import JobRunner
 from posepipe.worker.state import WorkerState
-from posepipe.worker.telemetry import WorkerMetrics
+from posepipe.worker.telemetry import WorkerMetrics, gpu_reading
 from posepipe.worker.watchdog import Watchdog, exit_now
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,9 @@ def run_worker(settings: Settings, health_port: int, health_host: str | None = N
     client = redis.Redis.from_url(
         settings.redis_url, socket_connect_timeout=5, socket_timeout=30, health_check_interval=30
     )
-    heartbeat = Heartbeat(client, state, settings.pose_heartbeat_interval_s)
+    heartbeat = Heartbeat(
+        client, state, settings.pose_heartbeat_interval_s, lambda: gpu_reading(settings)
+    )
     heartbeat.start()
 
     chosen = build_backend(settings)

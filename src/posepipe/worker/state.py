@@ -22,6 +22,7 @@ class WorkerState:
 
     worker_id: str = field(default_factory=new_worker_id)
     started: float = field(default_factory=time.monotonic)
+    started_at: float = field(default_factory=time.time)  # wall clock, for other hosts
     backend: str | None = None
     device: str = "cpu"
     model_loaded: bool = False
@@ -70,17 +71,19 @@ class WorkerState:
         """Seconds since the process started."""
         return time.monotonic() - self.started
 
-    def heartbeat_record(self) -> dict[str, Any]:
-        """What the API learns from this worker's heartbeat."""
+    def heartbeat_record(self, gpu: dict[str, Any] | None) -> dict[str, Any]:
+        """What the API learns from this worker's heartbeat; `gpu` is its NVML reading."""
         return {
             "worker_id": self.worker_id,
             "host": socket.gethostname(),
             "pid": os.getpid(),
             "backend": self.backend,
             "device": self.device,
+            "gpu": gpu,
             "model_loaded": self.model_loaded,
             "current_job": self.current_job,
             "fps": round(self.fps, 2) if self.current_job else 0.0,
             "uptime_s": round(self.uptime_s, 1),
+            "started_at": self.started_at,
             "time": time.time(),
         }
