@@ -126,6 +126,9 @@ def test_bad_imports_are_refused_and_leave_nothing(
         not_video.write_text("not a video\n")
         response = _post(api, squats_results, not_video)
         expected = (415, "not_a_video")
+        # The client's name for the file, never the server's staging path.
+        message = response.json()["error"]["message"]
+        assert message == "notes.txt: not a video file (no known container format)"
     assert (response.status_code, response.json()["error"]["code"]) == expected, response.text
     assert _files_in(service_settings.media_dir) == []
     assert redis_client.llen(QUEUE_KEY) == 0

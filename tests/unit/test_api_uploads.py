@@ -92,6 +92,26 @@ def test_not_a_video_is_415_and_leaves_nothing(
     assert sync_db.jobs.count_documents({}) == 0
 
 
+def test_refusals_name_the_uploaded_file_not_the_server_path(
+    api: httpx.Client, tmp_path: Path, videos_dir: Path, service_settings: Settings
+) -> None:
+    text = tmp_path / "notes.txt"
+    # Short: FFmpeg's tty demuxer plays a longer .txt file as ANSI art, frames and all.
+    text.write_text("shopping list\n")
+    response = _upload(api, text, "../private/notes.txt")
+    assert response.status_code == 415, response.text
+    message = response.json()["error"]["message"]
+    assert message == "notes.txt: not a video file (no known container format)"
+
+    full = make.write_moov_at_end(videos_dir / SQUATS, tmp_path / "full.mp4")
+    response = _upload(api, make.cut_short(full, tmp_path / "cut.mp4"), "holiday clip.mp4")
+    assert response.status_code == 422, response.text
+    message = response.json()["error"]["message"]
+    assert message.startswith("holiday clip.mp4: "), message
+    for server_detail in (str(service_settings.media_dir), ".staging", str(tmp_path)):
+        assert server_detail not in message
+
+
 def test_undecodable_video_is_422_and_leaves_nothing(
     api: httpx.Client, videos_dir: Path, tmp_path: Path, service_settings: Settings
 ) -> None:

@@ -22,6 +22,7 @@ from starlette.requests import ClientDisconnect, Request
 
 from posepipe.errors import InvalidInput, NoFileUploaded, UploadTooLarge
 from posepipe.store.media import MediaStore
+from posepipe.video.probe import VideoInfo, probe_video
 
 FIELD = "file"
 # Room for the multipart framing around the file (boundaries, part headers, small fields).
@@ -53,6 +54,17 @@ def extension_of(filename: str) -> str:
     """The lower-case extension when it looks like one (`mp4`), else `video`."""
     suffix = PurePosixPath(filename).suffix.lower().lstrip(".")
     return suffix if _EXTENSION.match(suffix) else "video"
+
+
+def probe_upload(staged: StagedUpload) -> VideoInfo:
+    """Probe a staged upload; a refusal names the client's file, never the staging path."""
+    try:
+        return probe_video(staged.path)
+    except InvalidInput as exc:
+        # probe_video names the path it was given (the CLI wants that); here that path is a
+        # server detail the client neither knows nor should see.
+        message = exc.message.replace(str(staged.path), staged.filename)
+        raise type(exc)(message) from exc
 
 
 class _Receiver:

@@ -22,7 +22,7 @@ from starlette.requests import ClientDisconnect
 
 from posepipe.api.deps import BrokerDep, JobsDep, MediaDep, SettingsDep
 from posepipe.api.schemas import ErrorBody, VideoCreated
-from posepipe.api.uploads import StagedUpload, extension_of, safe_filename
+from posepipe.api.uploads import StagedUpload, extension_of, probe_upload, safe_filename
 from posepipe.errors import DependencyUnavailable, InvalidInput, NoFileUploaded, UploadTooLarge
 from posepipe.jobs.queue import enqueue_job
 from posepipe.logs import bind
@@ -30,7 +30,6 @@ from posepipe.phalp.jobs import IMPORT_FIELD, import_spec, results_key
 from posepipe.phalp.safe_pickle import sniff_results_file
 from posepipe.store.media import MediaStore, video_key
 from posepipe.store.models import JobStatus, new_job_document, new_job_id, video_document
-from posepipe.video.probe import probe_video
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +172,7 @@ async def import_results(
     staged = await receive_import(request, media, settings.max_upload_mb)
     results, video = staged["results"], staged["video"]
     try:
-        info = await anyio.to_thread.run_sync(probe_video, video.path)
+        info = await anyio.to_thread.run_sync(probe_upload, video)
         await anyio.to_thread.run_sync(sniff_results_file, results.path)
     except BaseException:
         for part in (results, video):

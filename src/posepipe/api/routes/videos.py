@@ -9,14 +9,14 @@ from fastapi import APIRouter, Request, Response
 
 from posepipe.api.deps import BrokerDep, JobsDep, MediaDep, SettingsDep
 from posepipe.api.schemas import ErrorBody, VideoCreated
-from posepipe.api.uploads import StagedUpload, receive_upload
+from posepipe.api.uploads import StagedUpload, probe_upload, receive_upload
 from posepipe.errors import DependencyUnavailable
 from posepipe.jobs.queue import enqueue_job
 from posepipe.logs import bind
 from posepipe.store.jobs import JobRepository
 from posepipe.store.media import MediaStore, video_key
 from posepipe.store.models import JobStatus, new_job_document, new_job_id, video_document
-from posepipe.video.probe import VideoInfo, probe_video
+from posepipe.video.probe import VideoInfo
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ async def upload_video(
     """Upload a video (multipart field `file`); it is probed, stored and queued."""
     staged = await receive_upload(request, media, settings.max_upload_mb)
     try:
-        info = await anyio.to_thread.run_sync(probe_video, staged.path)
+        info = await anyio.to_thread.run_sync(probe_upload, staged)
     except BaseException:
         staged.path.unlink(missing_ok=True)
         raise
