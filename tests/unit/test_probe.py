@@ -52,12 +52,16 @@ def test_clockwise_rotation_follows_ffmpeg() -> None:
 def _bad_inputs(tmp_path: Path, juggling: Path) -> dict[str, tuple[Path, type[InvalidInput], str]]:
     text = tmp_path / "notes.mp4"
     text.write_text("this is a text file, not a video\n")
+    # Named .txt and long enough, FFmpeg's tty demuxer would render it as a "video".
+    long_text = tmp_path / "notes.txt"
+    long_text.write_text("a line of notes, not a video\n" * 200)
     empty = tmp_path / "empty.mp4"
     empty.write_bytes(b"")
     return {
         "missing": (tmp_path / "missing.mp4", InvalidInput, "no such file"),
         "empty": (empty, NotAVideo, "empty"),
         "text": (text, NotAVideo, "not a video file"),
+        "long_text": (long_text, NotAVideo, "a text file, not a video"),
         "png": (make.write_png(tmp_path / "still.mp4"), NotAVideo, "still image"),
         "random": (make.write_random_bytes(tmp_path / "random.mp4"), NotAVideo, "not a video"),
         "audio": (make.write_audio_only(tmp_path / "audio.mp4"), NotAVideo, "no video stream"),
@@ -73,7 +77,8 @@ def _bad_inputs(tmp_path: Path, juggling: Path) -> dict[str, tuple[Path, type[In
 
 
 @pytest.mark.parametrize(
-    "case", ["missing", "empty", "text", "png", "random", "audio", "moov_cut", "folder"]
+    "case",
+    ["missing", "empty", "text", "long_text", "png", "random", "audio", "moov_cut", "folder"],
 )
 def test_bad_input_names_the_file_and_the_reason(
     tmp_path: Path, videos_dir: Path, case: str

@@ -16,6 +16,8 @@ log = logging.getLogger(__name__)
 # Demuxers that hold one still image (or a sequence of images), not a video.
 _IMAGE_FORMAT_SUFFIXES = ("_pipe", "image2")
 _IMAGE_CODECS = {"png", "bmp", "gif", "tiff", "webp", "jpegls", "apng", "qoi"}
+# FFmpeg's `tty` demuxer "plays" any text file (picked by a .txt/.ans name) as rendered text.
+_TEXT_FORMATS = {"tty"}
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,8 @@ def _looks_like_mp4(path: Path) -> bool:
 
 def _describe(path: Path, container: av.container.InputContainer) -> VideoInfo:
     fmt = container.format.name
+    if fmt in _TEXT_FORMATS:
+        raise NotAVideo(f"{path}: a text file, not a video")
     if not container.streams.video:
         kinds = sorted({s.type for s in container.streams})
         holds = f"only {', '.join(kinds)} streams" if kinds else "no streams"
