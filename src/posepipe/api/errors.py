@@ -12,7 +12,7 @@ import redis
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pymongo.errors import ConnectionFailure
+from pymongo.errors import ConnectionFailure, PyMongoError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from posepipe.errors import (
@@ -99,6 +99,14 @@ async def _mongo_down(request: Request, exc: Exception) -> JSONResponse:
     return response_for(DependencyUnavailable(f"MongoDB does not answer ({type(exc).__name__})"))
 
 
+async def _mongo_failed(request: Request, exc: Exception) -> JSONResponse:
+    # Not a lost connection, but the database refused or broke off an operation (a server
+    # still starting, a cursor lost across a restart): the client may retry, so still 503.
+    # Logged with its traceback, in case it is our bug.
+    log.error("MongoDB operation failed", exc_info=exc)
+    return response_for(DependencyUnavailable(f"MongoDB failed ({type(exc).__name__}: {exc})"))
+
+
 async def _redis_down(request: Request, exc: Exception) -> JSONResponse:
     return response_for(DependencyUnavailable(f"Redis does not answer ({exc})"))
 
@@ -125,6 +133,7 @@ def install_error_handlers(app: FastAPI) -> None:
     """Register the mapping on the app."""
     app.add_exception_handler(PosepipeError, _posepipe_error)
     app.add_exception_handler(ConnectionFailure, _mongo_down)
+    app.add_exception_handler(PyMongoError, _mongo_failed)
     app.add_exception_handler(redis.ConnectionError, _redis_down)
     app.add_exception_handler(redis.TimeoutError, _redis_down)
     app.add_exception_handler(RequestValidationError, _validation_error)
