@@ -95,7 +95,7 @@ class JobRunner:
                 return
             progress = doc.get("progress") or {}
             reason = (
-                f"gave up after {attempts} attempts: the worker stopped (crashed, was killed "
+                f"gave up after {_attempts(attempts)}: the worker stopped (crashed, was killed "
                 f"or stalled) during each; last progress: frame {progress.get('frames_done', 0)}"
                 f" of {progress.get('frames_total', 0)}"
             )
@@ -260,9 +260,14 @@ class JobRunner:
         text = exc.message if isinstance(exc, PosepipeError) else f"{type(exc).__name__}: {exc}"
         if attempt >= self.settings.pose_max_attempts:
             log.error("attempt %d failed, the last one: %s", attempt, text, exc_info=True)
-            self._fail(job_id, attempt, code, f"gave up after {attempt} attempts: {text}")
+            self._fail(job_id, attempt, code, f"gave up after {_attempts(attempt)}: {text}")
             return
         log.warning("attempt %d failed, will retry: %s", attempt, text, exc_info=True)
         if self.jobs.requeue(job_id, attempt, code, text):
             publish_status(self.client, job_id, JobStatus.QUEUED)
         raise exc
+
+
+def _attempts(count: int) -> str:
+    """`1 attempt`, `3 attempts`: the words a person reads in the job's error."""
+    return f"{count} attempt" if count == 1 else f"{count} attempts"
