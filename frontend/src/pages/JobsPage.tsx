@@ -15,7 +15,7 @@ export function JobsPage() {
   const active = jobs?.filter((j) => !isTerminal(j.status)).length ?? 0;
 
   return (
-    <section className="page" aria-labelledby="jobs-title">
+    <section className="page page-wide" aria-labelledby="jobs-title">
       <div className="section-head">
         <h1 id="jobs-title">Jobs</h1>
         <div className="toolbar">
