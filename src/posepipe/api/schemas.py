@@ -24,6 +24,11 @@ class ErrorBody(BaseModel):
     error: ErrorDetail
 
 
+def error_responses(descriptions: dict[int, str]) -> dict[int | str, dict[str, Any]]:
+    """A route's `responses=`: each status answers an `ErrorBody`, described in a few words."""
+    return {code: {"model": ErrorBody, "description": text} for code, text in descriptions.items()}
+
+
 class VideoCreated(BaseModel):
     """The answer to an upload: the job that will process it."""
 

@@ -2,9 +2,10 @@
 
 FastAPI's `UploadFile` parses the whole body before the route runs, so a 10 GB upload
 would be read (to a spooled file) before it could be refused. Here the body is parsed as
-it arrives (python-multipart's push parser): the `file` part goes to a staging file and
-through SHA-256 chunk by chunk, and the upload is refused with 413 as soon as it passes
-MAX_UPLOAD_MB (at once when Content-Length already says so).
+it arrives (python-multipart's push parser): each expected file part (`file` for a video,
+`results` and `video` for an import) goes to a staging file and through SHA-256 chunk by
+chunk, and the upload is refused with 413 as soon as the files together pass MAX_UPLOAD_MB
+(at once when Content-Length already says so).
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
@@ -24,7 +26,6 @@ from posepipe.errors import InvalidInput, NoFileUploaded, UploadTooLarge
 from posepipe.store.media import MediaStore
 from posepipe.video.probe import VideoInfo, probe_video
 
-FIELD = "file"
 # Room for the multipart framing around the file (boundaries, part headers, small fields).
 _FRAMING_BYTES = 64 * 1024
 _EXTENSION = re.compile(r"^[a-z0-9]{1,8}$")
@@ -67,19 +68,44 @@ def probe_upload(staged: StagedUpload) -> VideoInfo:
         raise type(exc)(message) from exc
 
 
-class _Receiver:
-    """Callbacks for python-multipart: the `file` part to disk, anything else counted."""
+@dataclass
+class _Part:
+    """One expected file part as it streams in: its staging file and running hash."""
 
-    def __init__(self, media: MediaStore, limit_bytes: int) -> None:
+    path: Path
+    file: Any
+    filename: str
+    size: int = 0
+    hasher: Any = field(default_factory=hashlib.sha256)
+    done: bool = False
+
+    def staged(self) -> StagedUpload:
+        return StagedUpload(
+            path=self.path,
+            filename=self.filename,
+            extension=PurePosixPath(self.path.name).suffix.lstrip("."),
+            size_bytes=self.size,
+            sha256=self.hasher.hexdigest(),
+        )
+
+
+class _Receiver:
+    """python-multipart callbacks: each expected file part to disk, anything else counted."""
+
+    def __init__(
+        self,
+        media: MediaStore,
+        limit_bytes: int,
+        fields: tuple[str, ...],
+        suffixes: Mapping[str, str],
+    ) -> None:
         self.media = media
         self.limit_bytes = limit_bytes
-        self.path: Path | None = None
-        self.filename = ""
-        self.size = 0
-        self.hasher = hashlib.sha256()
-        self.done = False
-        self._file: Any = None
-        self._in_file_part = False
+        self.fields = fields
+        self.suffixes = suffixes
+        self.parts: dict[str, _Part] = {}
+        self._current: _Part | None = None
+        self._total = 0
         self._header_field = bytearray()
         self._header_value = bytearray()
         self._headers: dict[str, bytes] = {}
@@ -98,7 +124,7 @@ class _Receiver:
 
     def _part_begin(self) -> None:
         self._headers = {}
-        self._in_file_part = False
+        self._current = None
 
     def _header_end(self) -> None:
         self._headers[bytes(self._header_field).decode("latin-1").lower()] = bytes(
@@ -110,38 +136,47 @@ class _Receiver:
     def _headers_finished(self) -> None:
         disposition, params = parse_options_header(self._headers.get("content-disposition", b""))
         name = params.get(b"name", b"").decode("utf-8", "replace")
-        if disposition != b"form-data" or name != FIELD or self.path is not None:
+        if disposition != b"form-data" or name not in self.fields or name in self.parts:
             return
-        raw = params.get(b"filename", b"").decode("utf-8", "replace")
-        self.filename = safe_filename(raw)
-        self.path = self.media.staging_path("." + extension_of(self.filename))
-        self._file = self.path.open("wb")
-        self._in_file_part = True
+        filename = safe_filename(params.get(b"filename", b"").decode("utf-8", "replace"))
+        path = self.media.staging_path(self.suffixes.get(name, "." + extension_of(filename)))
+        self._current = self.parts[name] = _Part(path, path.open("wb"), filename)
 
     def _part_data(self, data: bytes, start: int, end: int) -> None:
-        if not self._in_file_part:
+        part = self._current
+        if part is None:
             self._other_bytes += end - start
             if self._other_bytes > _FRAMING_BYTES:
-                raise InvalidInput("the form fields besides `file` are too large")
+                raise InvalidInput(f"the form fields besides {_names(self.fields)} are too large")
             return
-        self.size += end - start
-        if self.size > self.limit_bytes:
+        # The limit is on all the files together, so it holds however they are split.
+        self._total += end - start
+        if self._total > self.limit_bytes:
             raise UploadTooLarge(_too_large(self.limit_bytes))
         chunk = data[start:end]
-        self.hasher.update(chunk)
-        self._file.write(chunk)
+        part.size += len(chunk)
+        part.hasher.update(chunk)
+        part.file.write(chunk)
 
     def _part_end(self) -> None:
-        if self._in_file_part:
-            self._file.close()
-            self._in_file_part = False
-            self.done = True
+        if self._current is not None:
+            self._current.file.close()
+            self._current.done = True
+            self._current = None
 
     def discard(self) -> None:
-        if self._file is not None:
-            self._file.close()
-        if self.path is not None:
-            self.path.unlink(missing_ok=True)
+        for part in self.parts.values():
+            part.file.close()
+            part.path.unlink(missing_ok=True)
+
+
+def _names(fields: tuple[str, ...]) -> str:
+    quoted = [f"`{name}`" for name in fields]
+    return " and ".join(filter(None, [", ".join(quoted[:-1]), quoted[-1]]))
+
+
+def _fields(fields: tuple[str, ...]) -> str:
+    return ("fields " if len(fields) > 1 else "field ") + _names(fields)
 
 
 def _too_large(limit_bytes: int) -> str:
@@ -149,20 +184,28 @@ def _too_large(limit_bytes: int) -> str:
     return f"the upload is larger than the limit of {limit_mb} MB (MAX_UPLOAD_MB)"
 
 
-async def receive_upload(request: Request, media: MediaStore, limit_mb: int) -> StagedUpload:
-    """Stream the request's `file` part into a staging file; nothing is left on failure."""
+async def receive_files(
+    request: Request,
+    media: MediaStore,
+    limit_mb: int,
+    fields: tuple[str, ...] = ("file",),
+    suffixes: Mapping[str, str] | None = None,
+) -> dict[str, StagedUpload]:
+    """Stream each of `fields` into a staging file, by field name; nothing is left on failure.
+
+    `suffixes` fixes a field's staging-file suffix (`{"results": ".pkl"}`); otherwise it
+    comes from the client's file name.
+    """
     limit_bytes = limit_mb * 1024 * 1024
     content_type, params = parse_options_header(request.headers.get("content-type", ""))
     boundary = params.get(b"boundary")
     if content_type != b"multipart/form-data" or not boundary:
-        raise NoFileUploaded(
-            "send the video as multipart/form-data with the file in the field `file`"
-        )
+        raise NoFileUploaded(f"send multipart/form-data with the {_fields(fields)}")
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit_bytes + _FRAMING_BYTES:
         raise UploadTooLarge(_too_large(limit_bytes))
 
-    receiver = _Receiver(media, limit_bytes)
+    receiver = _Receiver(media, limit_bytes, fields, suffixes or {})
     parser = MultipartParser(boundary, receiver.callbacks())  # type: ignore[arg-type]
     try:
         async for chunk in request.stream():
@@ -177,13 +220,8 @@ async def receive_upload(request: Request, media: MediaStore, limit_mb: int) -> 
     except BaseException:
         receiver.discard()
         raise
-    if receiver.path is None or not receiver.done:
+    missing = tuple(f for f in fields if f not in receiver.parts or not receiver.parts[f].done)
+    if missing:
         receiver.discard()
-        raise NoFileUploaded("no file in the upload: send the video in the multipart field `file`")
-    return StagedUpload(
-        path=receiver.path,
-        filename=receiver.filename,
-        extension=PurePosixPath(receiver.path.name).suffix.lstrip("."),
-        size_bytes=receiver.size,
-        sha256=receiver.hasher.hexdigest(),
-    )
+        raise NoFileUploaded(f"no file in the multipart {_fields(missing)}")
+    return {name: part.staged() for name, part in receiver.parts.items()}

@@ -9,21 +9,16 @@ and converts them (`posepipe.phalp`), so the API imports no pose code.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-from pathlib import Path, PurePosixPath
-from typing import Any
+from pathlib import Path
 
 import anyio
 from fastapi import APIRouter, Request, Response
-from python_multipart.exceptions import MultipartParseError
-from python_multipart.multipart import MultipartParser, parse_options_header
-from starlette.requests import ClientDisconnect
 
 from posepipe.api.deps import BrokerDep, JobsDep, MediaDep, SettingsDep
-from posepipe.api.schemas import ErrorBody, VideoCreated
-from posepipe.api.uploads import StagedUpload, extension_of, probe_upload, safe_filename
-from posepipe.errors import DependencyUnavailable, InvalidInput, NoFileUploaded, UploadTooLarge
+from posepipe.api.schemas import VideoCreated, error_responses
+from posepipe.api.uploads import probe_upload, receive_files
+from posepipe.errors import DependencyUnavailable
 from posepipe.jobs.queue import enqueue_job
 from posepipe.logs import bind
 from posepipe.phalp.jobs import IMPORT_FIELD, import_spec, results_key
@@ -36,127 +31,15 @@ log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api", tags=["imports"])
 
 FIELDS = ("results", "video")
-_FRAMING_BYTES = 64 * 1024
-_ERRORS: dict[int | str, dict[str, object]] = {
-    code: {"model": ErrorBody, "description": text}
-    for code, text in {
-        400: "a field missing, or `results` is not a joblib/pickle file",
-        413: "the two files together are over MAX_UPLOAD_MB",
-        415: "`video` is not a video",
-        422: "`video` does not decode",
-        503: "MongoDB or Redis does not answer",
-    }.items()
-}
-
-
-class _TwoFiles:
-    """python-multipart callbacks: the `results` and `video` parts each to a staging file."""
-
-    def __init__(self, media: MediaStore, limit_bytes: int) -> None:
-        self.media = media
-        self.limit_bytes = limit_bytes
-        self.total = 0
-        self.staged: dict[str, dict[str, Any]] = {}
-        self._current: dict[str, Any] | None = None
-        self._field = bytearray()
-        self._value = bytearray()
-        self._headers: dict[str, bytes] = {}
-        self._other = 0
-
-    def callbacks(self) -> dict[str, Any]:
-        return {
-            "on_part_begin": self._headers.clear,
-            "on_header_field": lambda d, s, e: self._field.extend(d[s:e]),
-            "on_header_value": lambda d, s, e: self._value.extend(d[s:e]),
-            "on_header_end": self._header_end,
-            "on_headers_finished": self._headers_finished,
-            "on_part_data": self._data,
-            "on_part_end": self._part_end,
-        }
-
-    def _header_end(self) -> None:
-        self._headers[bytes(self._field).decode("latin-1").lower()] = bytes(self._value)
-        self._field.clear()
-        self._value.clear()
-
-    def _headers_finished(self) -> None:
-        kind, params = parse_options_header(self._headers.get("content-disposition", b""))
-        name = params.get(b"name", b"").decode("utf-8", "replace")
-        if kind != b"form-data" or name not in FIELDS or name in self.staged:
-            return
-        filename = safe_filename(params.get(b"filename", b"").decode("utf-8", "replace"))
-        suffix = ".pkl" if name == "results" else "." + extension_of(filename)
-        path = self.media.staging_path(suffix)
-        self._current = {"path": path, "file": path.open("wb"), "filename": filename,
-                         "size": 0, "hash": hashlib.sha256(), "done": False}
-        self.staged[name] = self._current
-
-    def _data(self, data: bytes, start: int, end: int) -> None:
-        self.total += end - start
-        if self.total > self.limit_bytes + _FRAMING_BYTES:
-            raise UploadTooLarge(
-                f"the upload is larger than the limit of {self.limit_bytes // 2**20} MB "
-                "(MAX_UPLOAD_MB)"
-            )
-        if self._current is None:
-            self._other += end - start
-            if self._other > _FRAMING_BYTES:
-                raise InvalidInput("the form fields besides `results` and `video` are too large")
-            return
-        chunk = data[start:end]
-        self._current["size"] += len(chunk)
-        self._current["hash"].update(chunk)
-        self._current["file"].write(chunk)
-
-    def _part_end(self) -> None:
-        if self._current is not None:
-            self._current["file"].close()
-            self._current["done"] = True
-            self._current = None
-
-    def discard(self) -> None:
-        for part in self.staged.values():
-            part["file"].close()
-            part["path"].unlink(missing_ok=True)
-
-    def result(self) -> dict[str, StagedUpload]:
-        return {
-            name: StagedUpload(path=p["path"], filename=p["filename"],
-                               extension=PurePosixPath(p["path"].name).suffix.lstrip("."),
-                               size_bytes=p["size"], sha256=p["hash"].hexdigest())
-            for name, p in self.staged.items()
-        }
-
-
-async def receive_import(
-    request: Request, media: MediaStore, limit_mb: int
-) -> dict[str, StagedUpload]:
-    """Stream both files to staging files; nothing is left behind on failure."""
-    content_type, params = parse_options_header(request.headers.get("content-type", ""))
-    boundary = params.get(b"boundary")
-    if content_type != b"multipart/form-data" or not boundary:
-        raise NoFileUploaded("send multipart/form-data with the fields `results` and `video`")
-    receiver = _TwoFiles(media, limit_mb * 1024 * 1024)
-    parser = MultipartParser(boundary, receiver.callbacks())  # type: ignore[arg-type]
-    try:
-        async for chunk in request.stream():
-            parser.write(chunk)
-        parser.finalize()
-    except ClientDisconnect as exc:
-        receiver.discard()
-        raise InvalidInput("the client went away before the upload was complete") from exc
-    except MultipartParseError as exc:
-        receiver.discard()
-        raise InvalidInput(f"the multipart body is malformed ({exc})") from exc
-    except BaseException:
-        receiver.discard()
-        raise
-    missing = [f for f in FIELDS if f not in receiver.staged or not receiver.staged[f]["done"]]
-    if missing:
-        receiver.discard()
-        raise NoFileUploaded(f"no file in the field(s) {', '.join(missing)}: send the PHALP "
-                             "results as `results` and the video as `video`")
-    return receiver.result()
+# The results file is a pickle whatever the client called it.
+_SUFFIXES = {"results": ".pkl"}
+_ERRORS = error_responses({
+    400: "a field missing, or `results` is not a joblib/pickle file",
+    413: "the two files together are over MAX_UPLOAD_MB",
+    415: "`video` is not a video",
+    422: "`video` does not decode",
+    503: "MongoDB or Redis does not answer",
+})
 
 
 @router.post("/imports", status_code=201, response_model=VideoCreated, responses=_ERRORS)
@@ -169,7 +52,7 @@ async def import_results(
     broker: BrokerDep,
 ) -> VideoCreated:
     """Import 4D-Humans/PHALP results (`results`) computed on a video (`video`)."""
-    staged = await receive_import(request, media, settings.max_upload_mb)
+    staged = await receive_files(request, media, settings.max_upload_mb, FIELDS, _SUFFIXES)
     results, video = staged["results"], staged["video"]
     try:
         info = await anyio.to_thread.run_sync(probe_upload, video)

@@ -8,8 +8,8 @@ import anyio
 from fastapi import APIRouter, Request, Response
 
 from posepipe.api.deps import BrokerDep, JobsDep, MediaDep, SettingsDep
-from posepipe.api.schemas import ErrorBody, VideoCreated
-from posepipe.api.uploads import StagedUpload, probe_upload, receive_upload
+from posepipe.api.schemas import VideoCreated, error_responses
+from posepipe.api.uploads import StagedUpload, probe_upload, receive_files
 from posepipe.errors import DependencyUnavailable
 from posepipe.jobs.queue import enqueue_job
 from posepipe.logs import bind
@@ -22,16 +22,13 @@ log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/api", tags=["videos"])
 
-_ERRORS: dict[int | str, dict[str, object]] = {
-    code: {"model": ErrorBody, "description": text}
-    for code, text in {
-        400: "no file in the multipart field `file`",
-        413: "over MAX_UPLOAD_MB",
-        415: "not a video",
-        422: "a video that does not decode",
-        503: "MongoDB or Redis does not answer",
-    }.items()
-}
+_ERRORS = error_responses({
+    400: "no file in the multipart field `file`",
+    413: "over MAX_UPLOAD_MB",
+    415: "not a video",
+    422: "a video that does not decode",
+    503: "MongoDB or Redis does not answer",
+})
 
 
 @router.post("/videos", status_code=201, response_model=VideoCreated, responses=_ERRORS)
@@ -44,7 +41,7 @@ async def upload_video(
     broker: BrokerDep,
 ) -> VideoCreated:
     """Upload a video (multipart field `file`); it is probed, stored and queued."""
-    staged = await receive_upload(request, media, settings.max_upload_mb)
+    staged = (await receive_files(request, media, settings.max_upload_mb))["file"]
     try:
         info = await anyio.to_thread.run_sync(probe_upload, staged)
     except BaseException:
