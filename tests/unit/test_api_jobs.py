@@ -295,3 +295,30 @@ def test_events_follow_progress_until_the_job_ends(
     progress = [data["frames_done"] for name, data in events if name == "progress"]
     assert progress == [0, 10, 20, 30]
     assert events[-1][0] == "status" and events[-1][1]["status"] == "succeeded"
+
+
+def test_a_client_that_leaves_the_event_stream_leaves_no_subscription(
+    api: httpx.Client,
+    api_server: Any,
+    sync_db: Database[Any],
+    service_settings: Settings,
+    redis_client: redis.Redis,
+) -> None:
+    job_id = seed_job(sync_db, service_settings.media_dir, status="running")
+    channel = events_channel(job_id)
+    pool = api_server.server.config.app.state.redis.connection_pool
+    in_use_before = len(pool._in_use_connections)
+    with api.stream("GET", f"/api/jobs/{job_id}/events", timeout=20) as response:
+        lines = response.iter_lines()
+        while not next(lines).startswith("event: status"):
+            pass
+        assert redis_client.pubsub_numsub(channel) == [(channel.encode(), 1)]
+    # The browser tab closed: the API must unsubscribe and close its connection.
+    deadline = time.monotonic() + 10
+    while redis_client.pubsub_numsub(channel)[0][1] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert redis_client.pubsub_numsub(channel) == [(channel.encode(), 0)]
+    # ...and hand its connection back to the pool (a cancelled clean-up leaked it there).
+    while len(pool._in_use_connections) > in_use_before and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert len(pool._in_use_connections) == in_use_before

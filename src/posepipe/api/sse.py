@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 POLL_S = 3.0
 KEEPALIVE_S = 15.0
 _WAIT_S = 1.0
+_CLEANUP_S = 2.0  # unsubscribing from Redis when a client leaves
 
 
 def format_event(event: str, data: Any) -> str:
@@ -103,10 +104,14 @@ async def job_events(
         # Headers are sent: the error travels as an event, and the stream ends.
         yield format_event("error", {"error": {"code": exc.code, "message": exc.message}})
     finally:
-        if subscribed:
-            with contextlib.suppress(redis.RedisError):
-                await pubsub.unsubscribe()
-        await pubsub.aclose()
+        # A client that leaves cancels this generator, and the cancellation would strike
+        # again at the first await here, leaking the pub/sub connection: shield the
+        # clean-up, bounded so a dead Redis cannot hold it.
+        with anyio.move_on_after(_CLEANUP_S, shield=True):
+            if subscribed:
+                with contextlib.suppress(redis.RedisError):
+                    await pubsub.unsubscribe()
+            await pubsub.aclose()
 
 
 async def _next_message(pubsub: Any) -> dict[str, Any] | None:
