@@ -454,6 +454,8 @@ export interface components {
             gpu: components["schemas"]["GpuReading"] | null;
             /** Model Loaded */
             model_loaded: boolean;
+            /** Error */
+            error?: string | null;
             /** Current Job */
             current_job: string | null;
             /** Fps */

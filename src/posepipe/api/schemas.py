@@ -143,6 +143,7 @@ class WorkerPublic(BaseModel):
     device: str
     gpu: GpuReading | None
     model_loaded: bool
+    error: str | None = None  # why its backend cannot start (it stays up, unready)
     current_job: str | None
     fps: float
     uptime_s: float | None

@@ -20,7 +20,7 @@ import redis
 from pymongo.database import Database
 
 from posepipe.config import Settings
-from posepipe.errors import DependencyUnavailable
+from posepipe.errors import DependencyUnavailable, PosepipeError
 from posepipe.jobs.actors import declare_process_video
 from posepipe.jobs.attempts import AttemptLimit
 from posepipe.jobs.broker import build_broker
@@ -64,11 +64,23 @@ def run_worker(settings: Settings, health_port: int, health_host: str | None = N
     )
     heartbeat.start()
 
-    chosen = build_backend(settings)
-    state.backend = chosen.backend.name
-    log.info("pose backend: %s (%s); loading", chosen.backend.name, chosen.reason)
-    started = time.perf_counter()
-    chosen.backend.load()
+    try:
+        chosen = build_backend(settings)
+        state.backend = chosen.backend.name
+        log.info("pose backend: %s (%s); loading", chosen.backend.name, chosen.reason)
+        started = time.perf_counter()
+        chosen.backend.load()
+    except PosepipeError as exc:
+        # Missing model files, no CUDA: nothing a restart would mend. Rather than crash-loop
+        # with tracebacks, stay up and unready, and say why on /health, in the heartbeat
+        # (so /api/ready and the System page show it) and in the log, until stopped.
+        state.fatal = exc.message
+        heartbeat.beat_now()
+        log.error("the pose backend cannot start: %s", exc.message)
+        stop.wait()
+        heartbeat.stop()
+        health.stop()
+        return 1
     state.device = chosen.backend.device
     state.model_loaded = True
     heartbeat.beat_now()

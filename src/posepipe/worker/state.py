@@ -81,6 +81,7 @@ class WorkerState:
             "device": self.device,
             "gpu": gpu,
             "model_loaded": self.model_loaded,
+            "error": self.fatal,
             "current_job": self.current_job,
             "fps": round(self.fps, 2) if self.current_job else 0.0,
             "uptime_s": round(self.uptime_s, 1),

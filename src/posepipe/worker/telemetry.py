@@ -47,6 +47,7 @@ def health_document(state: WorkerState, settings: Settings) -> dict[str, Any]:
         "status": status,
         "backend": state.backend,
         "model_loaded": state.model_loaded,
+        "error": state.fatal,
         "device": state.device,
         "gpu": gpu_reading(settings),
         "current_job": state.current_job,

@@ -43,6 +43,9 @@ async def ready(db: DatabaseDep, client: RedisDep) -> JSONResponse:
     async def pose_service() -> str:
         workers = await live_workers(client)
         loaded = [w for w in workers if w.get("model_loaded")]
+        broken = [str(w["error"]) for w in workers if w.get("error")]
+        if not loaded and broken:
+            raise RuntimeError(f"the pose-service worker cannot start: {broken[0]}")
         if not loaded:
             starting = f" ({len(workers)} still loading its model)" if workers else ""
             raise RuntimeError(f"no pose-service worker has sent a heartbeat{starting}")
