@@ -183,3 +183,23 @@ def test_hmr2_without_cuda_says_why_and_writes_nothing(tmp_path: Path, videos_di
     assert "hmr2 backend cannot run" in result.stderr
     assert "Traceback" not in result.stderr
     assert not out.exists()
+
+
+def test_a_bad_setting_is_one_line_and_exit_2(tmp_path: Path, videos_dir: Path) -> None:
+    video = videos_dir / "single_person_squats_portrait.mp4"
+    result = run("process", video, "-o", tmp_path / "out", env={"POSE_BACKEND": "gpu"})
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "posepipe: POSE_BACKEND='gpu': Input should be 'auto', 'mediapipe' or 'hmr2'"
+    ]
+    assert not (tmp_path / "out").exists()
+
+
+def test_no_overlay_removes_an_overlay_left_by_an_earlier_run(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "overlay.mp4").write_bytes(b"an overlay of another video")
+    video = make.write_video(tmp_path / "v.mp4", frames=4)
+    result = run("process", video, "-o", out, "--no-overlay", env={"LOG_LEVEL": "warning"})
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["poses.json"]

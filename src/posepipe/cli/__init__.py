@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import sys
+
 import typer
+from pydantic import ValidationError
 
 from posepipe.cli.doctor import doctor
 from posepipe.cli.import_phalp import import_phalp
@@ -32,4 +35,11 @@ def _root() -> None:
 
 def main() -> None:
     """Entry point of the `posepipe` script."""
-    app()
+    try:
+        app()
+    except ValidationError as exc:
+        # A bad setting in the environment is bad input: one line per variable, exit 2.
+        for error in exc.errors():
+            name = "_".join(str(part) for part in error["loc"]).upper()
+            print(f"posepipe: {name}={error.get('input')!r}: {error['msg']}", file=sys.stderr)
+        raise SystemExit(2) from None

@@ -18,7 +18,7 @@ def _repo_dir(start: Path) -> Path:
 def doctor(
     json_output: bool = typer.Option(False, "--json", help="One JSON document on stdout."),
     env_file: Path | None = typer.Option(
-        None, "--env-file", help="The .env to check [default: .env of the repository]"
+        None, "--env-file", help="The .env to check (default: .env of the repository)"
     ),
     skip_gpu_smoke: bool = typer.Option(
         False, "--skip-gpu-smoke", help="Do not start the CUDA test container."

@@ -32,7 +32,7 @@ def import_phalp(
     ),
     out_dir: Path | None = typer.Option(
         None, "--out", "-o",
-        help="Folder for poses.json and overlay.mp4 [default: out/<video name>]",
+        help="Folder for poses.json and overlay.mp4 (default: out/<video name>)",
     ),
     overlay: bool = typer.Option(True, "--overlay/--no-overlay", help="Also render overlay.mp4."),
 ) -> None:

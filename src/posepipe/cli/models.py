@@ -45,10 +45,10 @@ def _human_size(size: int) -> str:
 @app.command("check")
 def check(
     cache_dir: Path | None = typer.Option(
-        None, "--cache-dir", help="Model cache folder [default: MODEL_CACHE_DIR]"
+        None, "--cache-dir", help="Model cache folder (default: MODEL_CACHE_DIR)"
     ),
     detector: str | None = typer.Option(
-        None, "--detector", help="vitdet or regnety [default: POSE_HMR2_DETECTOR]"
+        None, "--detector", help="vitdet or regnety (default: POSE_HMR2_DETECTOR)"
     ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
 ) -> None:
@@ -97,10 +97,10 @@ def _print_table(root: Path, detector: str, rows: list[dict[str, object]]) -> No
 @app.command("fetch")
 def fetch(
     cache_dir: Path | None = typer.Option(
-        None, "--cache-dir", help="Model cache folder [default: MODEL_CACHE_DIR]"
+        None, "--cache-dir", help="Model cache folder (default: MODEL_CACHE_DIR)"
     ),
     detector: str | None = typer.Option(
-        None, "--detector", help="vitdet or regnety [default: POSE_HMR2_DETECTOR]"
+        None, "--detector", help="vitdet or regnety (default: POSE_HMR2_DETECTOR)"
     ),
     all_detectors: bool = typer.Option(
         False, "--all-detectors", help="Fetch both detectors' weights."

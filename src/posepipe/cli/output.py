@@ -65,6 +65,9 @@ def write_results(
         for name in RESULT_FILES:
             if (work_dir / name).exists():
                 os.replace(work_dir / name, target / name)
+            else:
+                # An overlay from an earlier run would not match the new poses.
+                (target / name).unlink(missing_ok=True)
     except BaseException as exc:
         shutil.rmtree(work_dir, ignore_errors=True)
         if created_target and not any(target.iterdir()):

@@ -33,7 +33,7 @@ def api(
     _configure_api_logging()
     options = {
         "host": host or settings.bind_address,
-        "port": port or settings.api_port,
+        "port": settings.api_port if port is None else port,
         "log_config": None,  # the root logger, set up above, formats uvicorn's lines too
         "access_log": False,  # the request middleware logs each request with its id
         "timeout_graceful_shutdown": 5,  # SSE streams would otherwise hold shutdown open
@@ -92,7 +92,9 @@ def worker(
     if reload:
         raise typer.Exit(_run_worker_reloading(settings, health_port, host))
     code = run_worker(
-        settings, health_port or settings.pose_health_port, host or settings.bind_address
+        settings,
+        settings.pose_health_port if health_port is None else health_port,
+        host or settings.bind_address,
     )
     raise typer.Exit(code)
 
