@@ -35,10 +35,11 @@ def seed_job(
     frames: int = 0,
     overlay: Path | None = None,
     video_id: str = "v" * 64,
+    extension: str = "mp4",
 ) -> str:
     """A job document in a given state, with `frames` stored frames of one person."""
     media = LocalMediaStore(media_dir)
-    key = f"{video_id}.mp4"
+    key = f"{video_id}.{extension}"
     (media_dir / key).write_bytes(b"video bytes")
     job_id = f"job{time.monotonic_ns()}"
     video = video_document(
@@ -242,6 +243,20 @@ def test_deleting_a_job_keeps_a_video_another_job_uses(
     assert not (service_settings.media_dir / overlay_key(first)).exists()
     assert api.delete(f"/api/jobs/{second}").status_code == 204
     assert not (service_settings.media_dir / ("v" * 64 + ".mp4")).exists()
+
+
+def test_the_same_bytes_under_two_names_are_two_files_each_deleted_with_its_job(
+    api: httpx.Client, sync_db: Database[Any], service_settings: Settings
+) -> None:
+    as_mp4 = seed_job(sync_db, service_settings.media_dir, status="succeeded", video_id="w" * 64)
+    as_mov = seed_job(
+        sync_db, service_settings.media_dir, status="failed", video_id="w" * 64, extension="mov"
+    )
+    assert api.delete(f"/api/jobs/{as_mp4}").status_code == 204
+    assert not (service_settings.media_dir / ("w" * 64 + ".mp4")).exists()
+    assert (service_settings.media_dir / ("w" * 64 + ".mov")).exists()
+    assert api.delete(f"/api/jobs/{as_mov}").status_code == 204
+    assert not (service_settings.media_dir / ("w" * 64 + ".mov")).exists()
 
 
 def _events(response: httpx.Response) -> list[tuple[str, dict[str, Any]]]:

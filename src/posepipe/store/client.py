@@ -30,7 +30,7 @@ _INDEXES: list[tuple[str, list[tuple[str, int]], dict[str, Any]]] = [
     (FRAMES, [("job_id", ASCENDING), ("i", ASCENDING)], {"unique": True, "name": "job_frame"}),
     (JOBS, [("created_at", DESCENDING)], {"name": "newest_first"}),
     (JOBS, [("status", ASCENDING)], {"name": "by_status"}),
-    (JOBS, [("video.id", ASCENDING)], {"name": "by_video"}),
+    (JOBS, [("video.media_key", ASCENDING)], {"name": "by_media_file"}),
 ]
 
 

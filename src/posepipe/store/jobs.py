@@ -75,10 +75,14 @@ class JobRepository:
         with mongo_errors():
             await self._jobs.delete_one({"_id": job_id})
 
-    async def count_using_video(self, video_id: str) -> int:
-        """How many jobs refer to this video file."""
+    async def count_using_media(self, media_key: str) -> int:
+        """How many jobs refer to this stored video file.
+
+        By the file's key, not the video's content hash: the same bytes uploaded as .mp4 and
+        .mov are two files, and each must go with its own last job.
+        """
         with mongo_errors():
-            return await self._jobs.count_documents({"video.id": video_id})
+            return await self._jobs.count_documents({"video.media_key": media_key})
 
     async def count_by_status(self) -> dict[str, int]:
         """The number of jobs in each status (every status present, zeros included)."""

@@ -77,7 +77,7 @@ async def import_results(
             await jobs.create(doc)
             await anyio.to_thread.run_sync(enqueue_job, broker, job_id)
         except BaseException:
-            await _undo(jobs, media, job_id, video.sha256, key, created_video)
+            await _undo(jobs, media, job_id, key, created_video)
             raise
         log.info("import queued: %s for %s", results.filename, video.filename)
     response.headers["Location"] = f"/api/jobs/{job_id}"
@@ -93,12 +93,11 @@ def _keep(media: MediaStore, path: Path, key: str) -> bool:
     return True
 
 
-async def _undo(jobs: JobsDep, media: MediaStore, job_id: str, video_id: str, key: str,
-                created: bool) -> None:
+async def _undo(jobs: JobsDep, media: MediaStore, job_id: str, key: str, created: bool) -> None:
     try:
         await jobs.delete_any(job_id)
         media.delete(results_key(job_id))
-        if created and await jobs.count_using_video(video_id) == 0:
+        if created and await jobs.count_using_media(key) == 0:
             media.delete(key)
     except DependencyUnavailable as exc:
         log.warning("could not undo the half-made import %s: %s", job_id, exc.message)

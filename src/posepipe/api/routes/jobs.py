@@ -171,7 +171,7 @@ async def delete_job(
         keys = [doc["overlay_key"]] if doc.get("overlay_key") else []
         if doc.get("import"):  # an import job's PHALP results file (POST /api/imports)
             keys.append(doc["import"]["results_key"])
-        if await jobs.count_using_video(doc["video"]["id"]) == 0:
+        if await jobs.count_using_media(doc["video"]["media_key"]) == 0:
             keys.append(doc["video"]["media_key"])
         for key in keys:
             await anyio.to_thread.run_sync(media.delete, key)

@@ -55,7 +55,7 @@ async def upload_video(
             await jobs.create(new_job_document(job_id=job_id, video=_video(staged, key, info)))
             await anyio.to_thread.run_sync(enqueue_job, broker, job_id)
         except BaseException:
-            await _undo(jobs, media, job_id, staged.sha256, key, created_video)
+            await _undo(jobs, media, job_id, key, created_video)
             raise
         log.info(
             "queued %s (%s, %d bytes, %d frames)",
@@ -92,12 +92,12 @@ def _video(staged: StagedUpload, key: str, info: VideoInfo) -> dict[str, object]
 
 
 async def _undo(
-    jobs: JobRepository, media: MediaStore, job_id: str, video_id: str, key: str, created: bool
+    jobs: JobRepository, media: MediaStore, job_id: str, key: str, created: bool
 ) -> None:
     """A job that could not be queued must not stay behind, nor the file it brought."""
     try:
         await jobs.delete_any(job_id)
-        if created and await jobs.count_using_video(video_id) == 0:
+        if created and await jobs.count_using_media(key) == 0:
             media.delete(key)
     except DependencyUnavailable as exc:
         log.warning("could not undo the half-made job %s: %s", job_id, exc.message)
