@@ -50,20 +50,9 @@ def pose_fps(path: Path, backend: MediaPipeBackend) -> float:
 
 
 def process_run(path: Path, out_dir: Path) -> dict[str, float]:
-    """Run the real CLI; returns its fps (model load excluded), load time and peak RSS."""
+    """Run the real CLI; returns its fps (model load excluded) and model load time."""
     proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "posepipe",
-            "process",
-            str(path),
-            "-o",
-            str(out_dir),
-            "--no-overlay",
-            "--backend",
-            "mediapipe",
-        ],
+        _process_cmd(path, out_dir),
         capture_output=True,
         text=True,
         check=True,
@@ -71,6 +60,22 @@ def process_run(path: Path, out_dir: Path) -> dict[str, float]:
     speed = re.search(r"speed: ([\d.]+) fps \(model load ([\d.]+) s", proc.stdout)
     assert speed, proc.stdout
     return {"fps": float(speed.group(1)), "load_s": float(speed.group(2))}
+
+
+def _process_cmd(video: Path, out_dir: Path) -> list[str]:
+    """`posepipe process --no-overlay` with the CPU backend, as a command line."""
+    return [
+        sys.executable,
+        "-m",
+        "posepipe",
+        "process",
+        str(video),
+        "-o",
+        str(out_dir),
+        "--no-overlay",
+        "--backend",
+        "mediapipe",
+    ]
 
 
 def peak_rss_mb_of(cmd: list[str]) -> tuple[float, float]:
@@ -142,48 +147,9 @@ def main() -> None:
         minute_video = repeat_clip(LONG_SOURCE, Path(tmp) / "minute.mp4", 1.0)
         long_video = repeat_clip(LONG_SOURCE, Path(tmp) / "long.mp4", args.long_minutes)
         long_info = probe_video(long_video)
-        minute_rss, _ = peak_rss_mb_of(
-            [
-                sys.executable,
-                "-m",
-                "posepipe",
-                "process",
-                str(minute_video),
-                "-o",
-                str(Path(tmp) / "minute"),
-                "--no-overlay",
-                "--backend",
-                "mediapipe",
-            ]
-        )
-        short_rss, _ = peak_rss_mb_of(
-            [
-                sys.executable,
-                "-m",
-                "posepipe",
-                "process",
-                str(CLIP),
-                "-o",
-                str(Path(tmp) / "short"),
-                "--no-overlay",
-                "--backend",
-                "mediapipe",
-            ]
-        )
-        long_rss, long_wall = peak_rss_mb_of(
-            [
-                sys.executable,
-                "-m",
-                "posepipe",
-                "process",
-                str(long_video),
-                "-o",
-                str(Path(tmp) / "long"),
-                "--no-overlay",
-                "--backend",
-                "mediapipe",
-            ]
-        )
+        minute_rss, _ = peak_rss_mb_of(_process_cmd(minute_video, Path(tmp) / "minute"))
+        short_rss, _ = peak_rss_mb_of(_process_cmd(CLIP, Path(tmp) / "short"))
+        long_rss, long_wall = peak_rss_mb_of(_process_cmd(long_video, Path(tmp) / "long"))
 
     med = statistics.median
     results = {

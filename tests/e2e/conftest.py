@@ -1,5 +1,6 @@
 """The end-to-end fixtures: the native stack, the Vite dev server in front of it, and
-Debian's Chromium driven by Playwright (never `playwright install`).
+Debian's Chromium driven by Playwright (/usr/bin/chromium; Playwright's own browser
+download is never used).
 
 Everything is started once for the e2e package and stopped after it. Screenshots go to
 `test-artifacts/e2e/` (git-ignored); a failing test leaves one named after itself.
