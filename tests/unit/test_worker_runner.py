@@ -153,3 +153,22 @@ def test_a_redelivered_succeeded_job_gets_its_missing_overlay(
     doc = sync_db.jobs.find_one({"_id": job_id})
     assert doc is not None and doc["overlay_state"] == "ready" and doc["attempts"] == 1
     assert probe_video(overlay).frames == 65
+
+
+def test_an_overlay_that_keeps_stopping_the_worker_is_given_up(
+    service_settings: Settings, sync_db: Database[Any], redis_client: redis.Redis,
+    videos_dir: Path,
+) -> None:
+    job_id = _job(sync_db, service_settings, videos_dir / SQUATS, "overlay-poison")
+    sync_db.jobs.update_one(
+        {"_id": job_id}, {"$set": {"status": "succeeded", "overlay_state": "pending"}}
+    )
+    runner = _runner(service_settings, sync_db, redis_client, RaisingBackend(ValueError()), [])
+
+    class Message:
+        args = (job_id,)
+
+    runner.give_up(Message(), service_settings.pose_max_attempts + 1)
+    doc = sync_db.jobs.find_one({"_id": job_id})
+    assert doc is not None and doc["status"] == "succeeded"  # the poses stay
+    assert doc["overlay_state"] == "failed"

@@ -91,7 +91,18 @@ class JobRunner:
         job_id = str(message.args[0])
         with bind(job_id=job_id):
             doc = self.jobs.get(job_id)
-            if doc is None or doc["status"] not in ACTIVE_STATUSES:
+            if doc is None:
+                return
+            if doc["status"] == JobStatus.SUCCEEDED and (
+                doc.get("overlay_state") == OverlayState.PENDING
+            ):
+                # The poses are safe; only the overlay render kept stopping the worker. Say
+                # so, or GET overlay.mp4 would answer "still being rendered" for ever.
+                self.jobs.set_overlay(job_id, OverlayState.FAILED)
+                log.error("overlay given up after %s: the worker stopped during each render",
+                          _attempts(attempts))
+                return
+            if doc["status"] not in ACTIVE_STATUSES:
                 return
             progress = doc.get("progress") or {}
             reason = (
