@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -42,14 +43,20 @@ def _human_size(size: int) -> str:
     raise AssertionError("unreachable")
 
 
+CacheDirOption = Annotated[
+    Path | None,
+    typer.Option("--cache-dir", help="Model cache folder (default: MODEL_CACHE_DIR)"),
+]
+DetectorOption = Annotated[
+    str | None,
+    typer.Option("--detector", help="vitdet or regnety (default: POSE_HMR2_DETECTOR)"),
+]
+
+
 @app.command("check")
 def check(
-    cache_dir: Path | None = typer.Option(
-        None, "--cache-dir", help="Model cache folder (default: MODEL_CACHE_DIR)"
-    ),
-    detector: str | None = typer.Option(
-        None, "--detector", help="vitdet or regnety (default: POSE_HMR2_DETECTOR)"
-    ),
+    cache_dir: CacheDirOption = None,
+    detector: DetectorOption = None,
     as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
 ) -> None:
     """List every file the hmr2 backend needs, present or missing; exit 1 if one is missing."""
@@ -96,12 +103,8 @@ def _print_table(root: Path, detector: str, rows: list[dict[str, object]]) -> No
 
 @app.command("fetch")
 def fetch(
-    cache_dir: Path | None = typer.Option(
-        None, "--cache-dir", help="Model cache folder (default: MODEL_CACHE_DIR)"
-    ),
-    detector: str | None = typer.Option(
-        None, "--detector", help="vitdet or regnety (default: POSE_HMR2_DETECTOR)"
-    ),
+    cache_dir: CacheDirOption = None,
+    detector: DetectorOption = None,
     all_detectors: bool = typer.Option(
         False, "--all-detectors", help="Fetch both detectors' weights."
     ),

@@ -10,21 +10,20 @@ and converts them (`posepipe.phalp`), so the API imports no pose code.
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import anyio
 from fastapi import APIRouter, Request, Response
 
 from posepipe.api.deps import BrokerDep, JobsDep, MediaDep, SettingsDep
+from posepipe.api.job_intake import describe_video, keep_video, undo_job
 from posepipe.api.schemas import VideoCreated, error_responses
 from posepipe.api.uploads import probe_upload, receive_files
-from posepipe.errors import DependencyUnavailable
 from posepipe.jobs.queue import enqueue_job
 from posepipe.logs import bind
 from posepipe.phalp.jobs import IMPORT_FIELD, import_spec, results_key
 from posepipe.phalp.safe_pickle import sniff_results_file
-from posepipe.store.media import MediaStore, video_key
-from posepipe.store.models import JobStatus, new_job_document, new_job_id, video_document
+from posepipe.store.media import video_key
+from posepipe.store.models import JobStatus, new_job_document, new_job_id
 
 log = logging.getLogger(__name__)
 
@@ -64,40 +63,17 @@ async def import_results(
     key = video_key(video.sha256, video.extension)
     job_id = new_job_id()
     with bind(job_id=job_id):
-        created_video = await anyio.to_thread.run_sync(_keep, media, video.path, key)
+        created_video = await anyio.to_thread.run_sync(keep_video, media, video, key)
         media.commit(results.path, results_key(job_id))
-        doc = new_job_document(job_id=job_id, video=video_document(
-            video_id=video.sha256, media_key=key, filename=video.filename,
-            size_bytes=video.size_bytes, width=info.width, height=info.height, fps=info.fps,
-            frames=info.frames, duration_s=info.duration_s, codec=info.codec,
-            rotation=info.rotation, container=info.container,
-        ))
+        doc = new_job_document(job_id=job_id, video=describe_video(video, key, info))
         doc[IMPORT_FIELD] = import_spec(job_id, results.filename, results.size_bytes)
         try:
             await jobs.create(doc)
             await anyio.to_thread.run_sync(enqueue_job, broker, job_id)
         except BaseException:
-            await _undo(jobs, media, job_id, key, created_video)
+            await undo_job(jobs, media, job_id, key, created_video, [results_key(job_id)])
             raise
         log.info("import queued: %s for %s", results.filename, video.filename)
     response.headers["Location"] = f"/api/jobs/{job_id}"
     return VideoCreated(job_id=job_id, video_id=video.sha256, status=JobStatus.QUEUED)
 
-
-def _keep(media: MediaStore, path: Path, key: str) -> bool:
-    """Keep the video under its content hash; True when it was not there before."""
-    if media.exists(key):
-        path.unlink(missing_ok=True)
-        return False
-    media.commit(path, key)
-    return True
-
-
-async def _undo(jobs: JobsDep, media: MediaStore, job_id: str, key: str, created: bool) -> None:
-    try:
-        await jobs.delete_any(job_id)
-        media.delete(results_key(job_id))
-        if created and await jobs.count_using_media(key) == 0:
-            media.delete(key)
-    except DependencyUnavailable as exc:
-        log.warning("could not undo the half-made import %s: %s", job_id, exc.message)
