@@ -3,6 +3,8 @@ Jobs and Job pages show, live, while it happens."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -62,6 +64,9 @@ def test_a_job_that_fails_for_good_shows_why(page: Page, ui_url: str, stack: Nat
         reason = stack.job(job_id)["error"]["message"]
         expect(row).to_contain_text(reason)
         row.get_by_role("link").first.click()
+        # The jobs list (with its own status badges) can still be on screen for a moment.
+        expect(page).to_have_url(re.compile(f"/jobs/{job_id}$"))
+        expect(page.get_by_test_id("job-row")).to_have_count(0)
         expect(page.get_by_test_id("job-status")).to_have_text("failed")
         expect(page.get_by_test_id("job-error")).to_contain_text(reason)
         expect(page.get_by_test_id("pose-video")).to_have_count(0)
