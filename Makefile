@@ -7,7 +7,6 @@ PY := $(VENV)/bin/python
 POSEPIPE := $(VENV)/bin/posepipe
 EXTRAS ?= pose,api,dev
 STAMP := $(VENV)/.installed-$(shell echo $(EXTRAS) | tr , -)
-export POSEPIPE_SHARED_DIR ?= $(abspath ../shared)
 
 .PHONY: help install demo test test-deps test-python frontend-deps lint format schema \
         dev-native bench gpu-check clean test-frontend openapi bench-reload lock doctor
@@ -81,10 +80,10 @@ doctor: $(STAMP) ## check this machine for the Docker Compose stack (Docker, GPU
 # gpu-check runs where torch and the hmr2 extra are: a GPU host's venv, or the pose-service
 # image with the repository mounted (GPU_PY=python there).
 GPU_PY ?= $(if $(wildcard $(PY)),$(PY),python3)
-GPU_CHECK_VIDEO ?= $(POSEPIPE_SHARED_DIR)/data/videos/multi_person_kids_jumping_on_bed.mp4
+GPU_CHECK_VIDEO ?= data/videos/multi_person_kids_jumping_on_bed.mp4
 gpu-check: ## GPU host only: CUDA, NVML, memory cap, throughput, hmr2 end to end, gpu tests
 	@mkdir -p out
-	$(GPU_PY) scripts/gpu_check.py --json out/gpu-check.json $(if $(wildcard $(GPU_CHECK_VIDEO)),--video $(GPU_CHECK_VIDEO))
+	$(GPU_PY) scripts/gpu_check.py --json out/gpu-check.json --video $(GPU_CHECK_VIDEO)
 	$(GPU_PY) -m pytest -m gpu tests/gpu -q
 
 clean: ## remove build outputs and results (keeps .venv)

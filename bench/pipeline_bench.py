@@ -27,9 +27,9 @@ from posepipe.pose.mediapipe_backend import MediaPipeBackend
 from posepipe.video.decode import FrameStream
 from posepipe.video.probe import probe_video
 
-SHARED = Path(os.environ.get("POSEPIPE_SHARED_DIR", Path(__file__).resolve().parents[2] / "shared"))
-CLIP = SHARED / "data" / "videos" / "single_person_soccer_ball_juggling.mp4"
-LONG_SOURCE = SHARED / "data" / "videos" / "single_person_running_indoor_track.mp4"
+VIDEOS = Path(__file__).resolve().parents[1] / "data" / "videos"
+CLIP = VIDEOS / "single_person_soccer_ball_juggling.mp4"
+LONG_SOURCE = VIDEOS / "single_person_running_indoor_track.mp4"
 
 
 def decode_fps(path: Path) -> float:

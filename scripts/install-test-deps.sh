@@ -39,5 +39,8 @@ else
   chmod -R u+w "$work/src"
   echo "$FERRETDB_VERSION" > "$work/src/build/version/version.txt"
   (cd "$work/src" && go build -o "$BIN_DIR/ferretdb" ./cmd/ferretdb)
-  "$BIN_DIR/ferretdb" --version | head -1
+  # Not piped into head: head closing the pipe early kills ferretdb with SIGPIPE, and
+  # pipefail then fails the whole install on exactly the first run.
+  "$BIN_DIR/ferretdb" --version >"$work/version.txt"
+  sed -n 1p "$work/version.txt"
 fi

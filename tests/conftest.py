@@ -11,16 +11,15 @@ import pytest
 from tests.servers import MongoServer, RedisServer
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("POSEPIPE_SHARED_DIR", REPO.parent / "shared"))
-VIDEOS = SHARED / "data" / "videos"
-REFERENCE = SHARED / "data" / "reference"
+# Real clips and reference landmarks, committed with their licences (data/*/SOURCES.md).
+DATA = REPO / "data"
+VIDEOS = DATA / "videos"
+REFERENCE = DATA / "reference"
 
 
 @pytest.fixture(scope="session")
 def videos_dir() -> Path:
-    """`../shared/data/videos`, read in place."""
-    if not VIDEOS.is_dir():
-        pytest.fail(f"test videos not found at {VIDEOS}; set POSEPIPE_SHARED_DIR")
+    """`data/videos` of the repository, read in place."""
     return VIDEOS
 
 
