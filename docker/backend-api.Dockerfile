@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # backend-api: FastAPI under uvicorn. The `api` extra only: no torch, no mediapipe, no OpenCV
 # (the import-linter contract keeps posepipe.api from needing them).
 

@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # frontend: the Vite dev server (HMR), proxying /api to backend-api. A development image: the
 # source is bind-mounted over /app/frontend/src by docker-compose.yml.
 

@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # pose-service: the worker that turns videos into poses. One file builds two images, chosen
 # with DEVICE (the pattern of immich's machine-learning image):
 #   cuda (default)  nvidia/cuda runtime base; hmr2 (4D-Humans + PHALP) and mediapipe

@@ -4,10 +4,6 @@
 # Idempotent: what is already there is kept.
 set -euo pipefail
 
-FERRETDB_VERSION=v1.24.0
-BIN_DIR="${POSEPIPE_TOOLS_DIR:-$HOME/.cache/posepipe/bin}"
-mkdir -p "$BIN_DIR"
-
 need_apt=()
 command -v redis-server >/dev/null || need_apt+=(redis-server)
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
@@ -24,23 +20,6 @@ fi
 
 if command -v mongod >/dev/null; then
   echo "install-test-deps: using $(command -v mongod)"
-elif [ -x "$BIN_DIR/ferretdb" ]; then
-  echo "install-test-deps: using $BIN_DIR/ferretdb"
 else
-  command -v go >/dev/null || { echo "install-test-deps: Go is needed to build FerretDB" >&2; exit 1; }
-  echo "install-test-deps: building FerretDB $FERRETDB_VERSION (SQLite backend) with go"
-  # `go install ...@version` builds a binary that panics at start: the module lacks the
-  # version.txt its build step generates. Build from the module source with that file added.
-  src_dir=$(go mod download -json "github.com/FerretDB/FerretDB@$FERRETDB_VERSION" \
-    | python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')
-  work=$(mktemp -d)
-  trap 'rm -rf "$work"' EXIT
-  cp -r "$src_dir" "$work/src"
-  chmod -R u+w "$work/src"
-  echo "$FERRETDB_VERSION" > "$work/src/build/version/version.txt"
-  (cd "$work/src" && go build -o "$BIN_DIR/ferretdb" ./cmd/ferretdb)
-  # Not piped into head: head closing the pipe early kills ferretdb with SIGPIPE, and
-  # pipefail then fails the whole install on exactly the first run.
-  "$BIN_DIR/ferretdb" --version >"$work/version.txt"
-  sed -n 1p "$work/version.txt"
+  "$(dirname "$0")/build-ferretdb.sh"
 fi

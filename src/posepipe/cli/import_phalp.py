@@ -19,7 +19,6 @@ from posepipe.config import get_settings
 from posepipe.errors import InvalidInput
 from posepipe.phalp.importer import ImportSummary, import_results_file, skeleton_info
 from posepipe.results import PoseFileSink
-from posepipe.video.overlay import render_overlay
 from posepipe.video.probe import VideoInfo, probe_video
 
 
@@ -66,6 +65,9 @@ def _run(
     try:
         summary = import_results_file(results, info, sink, progress_for("import", console))
         if overlay:
+            # Imported here: OpenCV is in the pose images only (see cli/process.py).
+            from posepipe.video.overlay import render_overlay
+
             edges = [tuple(edge) for edge in skeleton_info().edges]
             render_overlay(info, sink.iter_frames(), edges, work_dir / "overlay.mp4")
     finally:

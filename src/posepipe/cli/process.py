@@ -21,7 +21,6 @@ from posepipe.pose.pipeline import RunSummary, run_pipeline
 from posepipe.pose.select import build_backend
 from posepipe.pose.tracking import Tracker
 from posepipe.results import PoseFileSink
-from posepipe.video.overlay import render_overlay
 from posepipe.video.probe import VideoInfo, probe_video
 
 
@@ -92,6 +91,10 @@ def _run(
             batch_size=settings.pose_batch_size,
         )
         if overlay:
+            # Imported here: OpenCV is in the pose images only, and the backend-api image
+            # runs this same `posepipe` command line without it.
+            from posepipe.video.overlay import render_overlay
+
             render_overlay(
                 info, sink.iter_frames(), chosen.backend.skeleton.edges, work_dir / "overlay.mp4"
             )
