@@ -3,6 +3,8 @@
 
 FROM python:3.11-slim-bookworm AS builder
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_DEFAULT_TIMEOUT=60 \
+    PIP_RETRIES=10 \
     PATH=/opt/venv/bin:$PATH \
     VIRTUAL_ENV=/opt/venv
 RUN python -m venv /opt/venv

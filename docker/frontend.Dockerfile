@@ -2,6 +2,9 @@
 # source is bind-mounted over /app/frontend/src by docker-compose.yml.
 
 FROM node:22.12-bookworm-slim AS deps
+# A download that stalls is dropped after a minute and tried again, not waited on for five.
+ENV NPM_CONFIG_FETCH_TIMEOUT=60000 \
+    NPM_CONFIG_FETCH_RETRIES=5
 WORKDIR /app/frontend
 # Dependencies first, from the lock file, so a code change does not reinstall them.
 COPY frontend/package.json frontend/package-lock.json ./

@@ -13,6 +13,8 @@ ARG DEVICE=cuda
 FROM nvidia/cuda:12.1.1-devel-ubuntu22.04 AS builder-cuda
 ENV DEBIAN_FRONTEND=noninteractive \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_DEFAULT_TIMEOUT=60 \
+    PIP_RETRIES=10 \
     PATH=/opt/venv/bin:$PATH \
     VIRTUAL_ENV=/opt/venv
 # hadolint ignore=DL3008
@@ -83,6 +85,8 @@ COPY --from=builder-cuda /opt/4D-Humans /opt/4D-Humans
 # CPU: mediapipe only (its model file ships inside the wheel).
 FROM python:3.11-slim-bookworm AS builder-cpu
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_DEFAULT_TIMEOUT=60 \
+    PIP_RETRIES=10 \
     PATH=/opt/venv/bin:$PATH \
     VIRTUAL_ENV=/opt/venv
 RUN python -m venv /opt/venv

@@ -123,6 +123,28 @@ def _gpu_devices(model: dict[str, Any]) -> list[dict[str, Any]]:
     return devices
 
 
+@pytest.mark.parametrize(
+    ("env", "chosen"),
+    [
+        ({}, "0"),
+        # Users coming from WSL set CUDA_VISIBLE_DEVICES and expect that GPU.
+        ({"CUDA_VISIBLE_DEVICES": "1"}, "1"),
+        ({"POSE_GPU_DEVICE": "2", "CUDA_VISIBLE_DEVICES": "1"}, "2"),
+        ({"POSE_GPU_DEVICE": "", "CUDA_VISIBLE_DEVICES": "1"}, "1"),
+    ],
+)
+def test_gpu_choice_falls_back_to_cuda_visible_devices(
+    tmp_path: Path, env: dict[str, str], chosen: str
+) -> None:
+    model = render(tmp_path, env)
+    (reservation,) = _gpu_devices(model)
+    assert reservation["device_ids"] == [chosen]
+    pose_env = model["services"]["pose-service"]["environment"]
+    assert pose_env["POSE_GPU_DEVICE"] == chosen
+    for name, service in model["services"].items():
+        assert "CUDA_VISIBLE_DEVICES" not in service.get("environment", {}), name
+
+
 @pytest.mark.parametrize("device", ["0", "1", "GPU-5ad8c8b4-6e4f-1b0f-7c35-3e4a0f5e9a11"])
 def test_gpu_reserved_by_device_id_from_env(tmp_path: Path, device: str) -> None:
     model = render(tmp_path, {"POSE_GPU_DEVICE": device, "CUDA_VISIBLE_DEVICES": device})
@@ -193,7 +215,8 @@ def test_ports_follow_env_in_publish_command_and_healthcheck(tmp_path: Path) -> 
 
 def test_named_volumes_and_network(gpu: dict[str, Any]) -> None:
     assert set(gpu["volumes"]) == {"redis-data", "mongodb-data", "media", "logs", "models"}
-    assert gpu["networks"]["posepipe"]["name"] == "posepipe"
+    # Project-scoped, never a fixed name another stack on the same engine would join.
+    assert gpu["networks"]["posepipe"]["name"] == f"{gpu['name']}_posepipe"
     assert gpu["networks"]["posepipe"]["driver"] == "bridge"
     mounts = {
         name: {v["target"]: (v["type"], v["source"]) for v in s.get("volumes", [])}
@@ -319,3 +342,9 @@ def test_env_file_is_git_ignored() -> None:
         ["git", "check-ignore", "-q", ".env"], cwd=REPO, check=False, timeout=30
     )
     assert result.returncode == 0
+
+
+def test_cpu_variant_keeps_pose_backend_a_setting(tmp_path: Path) -> None:
+    """A wrong POSE_BACKEND reaches the CPU image too (its health then says why)."""
+    model = render(tmp_path, {"POSE_BACKEND": "hmr2"}, files=CPU_FILES)
+    assert model["services"]["pose-service"]["environment"]["POSE_BACKEND"] == "hmr2"

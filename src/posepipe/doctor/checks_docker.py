@@ -205,7 +205,7 @@ def _smoke_failure(text: str, device: str, wsl: bool) -> tuple[str, str]:
 def check_gpu_smoke(ctx: DoctorContext) -> CheckResult:
     """Does a container that asks for POSE_GPU_DEVICE actually see it?"""
     title = "GPU inside a container"
-    device = ctx.env("POSE_GPU_DEVICE", "0")
+    device = ctx.gpu_device
     command = smoke_command(device)
     shown = " ".join(command)
     if ctx.cpu_mode:

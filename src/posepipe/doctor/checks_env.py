@@ -71,13 +71,14 @@ def check_env_file(ctx: DoctorContext) -> CheckResult:
         statuses.append(Status.WARN)
         notes.append(f"unknown variable {name}" + (f" (did you mean {close[0]}?)" if close else ""))
         fixes.append(f"rename or delete {name}")
-    cuda = ctx.env("CUDA_VISIBLE_DEVICES")
-    if cuda and cuda != "0":
+    # Compose takes CUDA_VISIBLE_DEVICES as the GPU choice when POSE_GPU_DEVICE is unset
+    # (the habit of users coming from WSL), and never passes it into the container.
+    cuda, chosen = ctx.env("CUDA_VISIBLE_DEVICES"), ctx.env("POSE_GPU_DEVICE")
+    if cuda and chosen and cuda != chosen:
         statuses.append(Status.WARN)
-        notes.append(f"CUDA_VISIBLE_DEVICES={cuda}: Compose does not pass it on, and inside the "
-                     "container its one GPU is always device 0 (a 1 there would hide it)")
-        fixes.append(f"choose the host GPU with POSE_GPU_DEVICE={cuda} and delete "
-                     "CUDA_VISIBLE_DEVICES")
+        notes.append(f"CUDA_VISIBLE_DEVICES={cuda} and POSE_GPU_DEVICE={chosen}: pose-service "
+                     f"gets GPU {chosen} (POSE_GPU_DEVICE wins)")
+        fixes.append("keep one of the two")
     polling = ctx.env_values.get("WATCH_POLLING", "")
     if polling.lower() not in POLLING_VALUES:
         statuses.append(Status.WARN)

@@ -93,7 +93,7 @@ def _select(listed: list[Gpu], device: str) -> Gpu | None:
 def check_device(ctx: DoctorContext) -> CheckResult:
     """POSE_GPU_DEVICE names a GPU that exists, with memory for the chosen detector."""
     title = "GPU for pose-service"
-    device = ctx.env("POSE_GPU_DEVICE", "0")
+    device = ctx.gpu_device
     if ctx.cpu_mode:
         return CheckResult("gpu.device", title, Status.SKIP, "CPU mode: no GPU needed.")
     listed = gpus(ctx)
@@ -102,15 +102,15 @@ def check_device(ctx: DoctorContext) -> CheckResult:
     choices = ", ".join(f"{g.index} ({g.uuid})" for g in listed)
     if "," in device:
         return CheckResult("gpu.device", title, Status.WARN,
-                           f"POSE_GPU_DEVICE={device} names several GPUs; pose-service uses one.",
+                           f"{ctx.gpu_device_setting} names several GPUs; pose-service uses one.",
                            "Give it one GPU; run another worker per extra GPU "
                            "(README: More than one machine).")
     gpu = _select(listed, device)
     if gpu is None:
         return CheckResult("gpu.device", title, Status.FAIL,
-                           f"POSE_GPU_DEVICE={device} is not a GPU of this machine.",
+                           f"{ctx.gpu_device_setting} is not a GPU of this machine.",
                            f"Set POSE_GPU_DEVICE in .env to one of: {choices}.")
-    summary = (f"POSE_GPU_DEVICE={device}: {gpu.name}, {gpu.memory_total_mib} MiB "
+    summary = (f"{ctx.gpu_device_setting}: {gpu.name}, {gpu.memory_total_mib} MiB "
                f"({gpu.memory_used_mib} MiB in use now)")
     detector = ctx.settings.pose_hmr2_detector
     needed = VITDET_MIB if detector == "vitdet" else REGNETY_MIB

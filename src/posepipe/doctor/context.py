@@ -87,6 +87,19 @@ class DoctorContext:
         return self._settings[1]
 
     @property
+    def gpu_device(self) -> str:
+        """The host GPU Compose gives pose-service: POSE_GPU_DEVICE, else CUDA_VISIBLE_DEVICES."""
+        return self.env("POSE_GPU_DEVICE") or self.env("CUDA_VISIBLE_DEVICES") or "0"
+
+    @property
+    def gpu_device_setting(self) -> str:
+        """`NAME=value` of the setting `gpu_device` came from, for messages."""
+        for name in ("POSE_GPU_DEVICE", "CUDA_VISIBLE_DEVICES"):
+            if self.env(name):
+                return f"{name}={self.env(name)}"
+        return "POSE_GPU_DEVICE=0 (default)"
+
+    @property
     def cpu_mode(self) -> bool:
         """Whether .env switches the stack to the CPU image (COMPOSE_FILE names the override)."""
         return CPU_OVERRIDE in self.env("COMPOSE_FILE")
