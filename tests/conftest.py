@@ -42,3 +42,13 @@ def mongo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MongoServ
     server.start()
     yield server
     server.stop()
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Leave tests/compose out unless named: it builds images and starts the Compose stack
+    (minutes), so it runs as `make test-compose` (part of `make test`), not in every pytest."""
+    compose = REPO / "tests" / "compose"
+    if collection_path != compose:
+        return None
+    named = (Path(arg.split("::")[0]).resolve() for arg in config.args)
+    return None if any(path == compose or compose in path.parents for path in named) else True

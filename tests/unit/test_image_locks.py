@@ -54,7 +54,10 @@ main()
 def _run_guarded(lock: str, args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-c", _GUARD, str(REPO / "requirements" / lock), *args],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
 
 
@@ -82,7 +85,9 @@ def _serve_until_healthy(process: subprocess.Popen[str], url: str, timeout_s: fl
 
 
 @pytest.fixture
-def service_env(tmp_path: Path, redis_server: RedisServer, mongo_server: MongoServer) -> dict[str, str]:
+def service_env(
+    tmp_path: Path, redis_server: RedisServer, mongo_server: MongoServer
+) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
     env.update(
         MONGODB_URL=f"{mongo_server.url.rsplit('/', 1)[0]}/locks",
@@ -102,14 +107,19 @@ def test_the_command_line_of_each_image_starts(lock: str, args: list[str]) -> No
     """The images' build ends with `posepipe --help`: it must not need another package."""
     result = subprocess.run(
         [sys.executable, "-c", _GUARD, str(REPO / "requirements" / lock), *args],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_backend_api_serves_with_the_api_lock_alone(service_env: dict[str, str]) -> None:
     port = free_port()
-    process = _run_guarded("api.txt", ["api", "--host", "127.0.0.1", "--port", str(port)], service_env)
+    process = _run_guarded(
+        "api.txt", ["api", "--host", "127.0.0.1", "--port", str(port)], service_env
+    )
     _serve_until_healthy(process, f"http://127.0.0.1:{port}/api/health", 60)
 
 
@@ -124,10 +134,18 @@ def test_pose_service_serves_with_the_cpu_lock_alone(service_env: dict[str, str]
 def test_the_guard_refuses_a_package_outside_the_lock() -> None:
     """The guard itself: OpenCV is not in the api lock, so importing it must fail."""
     result = subprocess.run(
-        [sys.executable, "-c", _GUARD.replace("from posepipe.cli import main\nmain()", "import cv2"),
-         str(REPO / "requirements" / "api.txt")],
-        capture_output=True, text=True, timeout=120, check=False,
+        [
+            sys.executable,
+            "-c",
+            _GUARD.replace("from posepipe.cli import main\nmain()", "import cv2"),
+            str(REPO / "requirements" / "api.txt"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode != 0
-    assert re.search(r"cv2 \(from opencv.*\) is imported but .*api\.txt does not install it",
-                     result.stderr), result.stderr
+    assert re.search(
+        r"cv2 \(from opencv.*\) is imported but .*api\.txt does not install it", result.stderr
+    ), result.stderr

@@ -1,0 +1,61 @@
+"""A crash: pose-service's main process killed with SIGKILL from the host in the middle of a
+longer job (no `docker stop`, no warning). Docker's restart policy brings the container back
+and the job ends `succeeded`, with every frame once."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.compose.conftest import REPORT
+from tests.compose.harness import ComposeStack
+from tests.conftest import VIDEOS
+from tests.media_factory import loop_video
+
+pytestmark = pytest.mark.compose
+
+
+@pytest.fixture(scope="module")
+def long_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """988 frames of real footage (the juggling clip four times over)."""
+    path = tmp_path_factory.mktemp("clips") / "juggling_x4.mp4"
+    return loop_video(VIDEOS / "single_person_soccer_ball_juggling.mp4", path, 4)
+
+
+def test_a_killed_pose_service_comes_back_and_finishes_the_job(
+    stack: ComposeStack, long_clip: Path
+) -> None:
+    restarts_before = stack.inspect("pose-service")["RestartCount"]
+    job_id = stack.upload(long_clip)
+    frames_total = 988
+    with stack.client() as client:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline:
+            progress = client.get(f"/api/jobs/{job_id}").json()["progress"]
+            if progress["frames_done"] >= 0.3 * frames_total:
+                break
+            time.sleep(0.3)
+        else:
+            pytest.fail(f"the job never got to 30%: {progress}")
+
+    pid = stack.inspect("pose-service")["State"]["Pid"]
+    killed_at = time.monotonic()
+    os.kill(pid, signal.SIGKILL)  # the container's main process (tini), from the host
+
+    stack.wait_health("pose-service", "healthy", timeout_s=120)
+    back_s = time.monotonic() - killed_at
+    assert stack.inspect("pose-service")["RestartCount"] == restarts_before + 1
+    job = stack.wait_for_job(job_id, "succeeded", timeout_s=300)
+    done_s = time.monotonic() - killed_at
+    REPORT["measured:crash, kill -9 to pose-service healthy"] = f"{back_s:.1f} s"
+    REPORT["measured:crash, kill -9 to the job succeeded"] = f"{done_s:.1f} s"
+
+    assert job["attempts"] >= 2
+    assert job["progress"] == {"frames_done": frames_total, "frames_total": frames_total}
+    with stack.client() as client:
+        doc = client.get(f"/api/jobs/{job_id}/poses").json()
+    assert [frame["i"] for frame in doc["frames"]] == list(range(frames_total))
