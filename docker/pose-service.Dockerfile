@@ -15,10 +15,13 @@ ENV DEBIAN_FRONTEND=noninteractive \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PATH=/opt/venv/bin:$PATH \
     VIRTUAL_ENV=/opt/venv
+# libgl1/libegl1/libglib2.0-0: the import check at the end of this stage loads OpenCV and
+# pyrender (PyOpenGL opens libGL and libEGL when imported), as the runtime stage does.
 # hadolint ignore=DL3008
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         python3.10 python3.10-venv python3.10-dev git build-essential ca-certificates \
+        libgl1 libegl1 libglib2.0-0 \
     && rm -rf /var/lib/apt/lists/* \
     && python3.10 -m venv /opt/venv
 WORKDIR /build
@@ -56,11 +59,18 @@ RUN git clone --quiet https://github.com/shubham-goel/4D-Humans.git /opt/4D-Huma
     && git -C /opt/4D-Humans checkout --quiet --detach "${HMR2_COMMIT}" \
     && rm -rf /opt/4D-Humans/.git \
     && pip install --no-cache-dir --no-deps /opt/4D-Humans \
-        "phalp @ git+https://github.com/brjathu/PHALP.git@${PHALP_COMMIT}" \
-    && python -c "import detectron2, neural_renderer, hmr2, phalp"
+        "phalp @ git+https://github.com/brjathu/PHALP.git@${PHALP_COMMIT}"
+# The build fails here, on any host, if a name the hmr2 backend takes from 4D-Humans, PHALP,
+# detectron2 or NMR is not at these commits: the same imports, through the same paths, as the
+# backend (posepipe.pose.hmr2_imports; no model, no GPU). posepipe's source goes beside the
+# venv, not into it, and -B writes no .pyc: the venv the runtime stage copies stays the same.
+COPY src/posepipe /build/src/posepipe
+RUN PYTHONPATH=/build/src PYOPENGL_PLATFORM=egl \
+    python -B -m posepipe.pose.hmr2_imports /opt/4D-Humans
 
-# CUDA runtime: no compiler. EGL for PHALP's renderers (pyrender builds an OffscreenRenderer
-# even with rendering off), glib/GL for OpenCV, wget because PHALP shells out to it.
+# CUDA runtime: no compiler. EGL/GL because PHALP and 4D-Humans import pyrender, whose PyOpenGL
+# opens them on import (the backend builds no renderer), glib/GL for OpenCV, wget because
+# PHALP shells out to it.
 FROM nvidia/cuda:12.1.1-runtime-ubuntu22.04 AS runtime-cuda
 ENV DEBIAN_FRONTEND=noninteractive
 # hadolint ignore=DL3008

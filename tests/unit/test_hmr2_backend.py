@@ -115,11 +115,6 @@ def test_the_tracker_subclass_builds_no_renderer_and_downloads_nothing() -> None
     assert calls == [] and tracker.visualizer is None
 
 
-def test_a_missing_4d_humans_checkout_is_explained(tmp_path: Path) -> None:
-    with pytest.raises(BackendUnavailable, match="POSE_HMR2_REPO_DIR"):
-        runtime.import_track_module(tmp_path)
-
-
 def test_track_failures_are_not_swallowed() -> None:
     class Returns:
         def __init__(self, value: Any) -> None:
