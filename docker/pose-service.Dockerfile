@@ -33,10 +33,12 @@ RUN --mount=type=cache,target=/root/.cache/pip \
 RUN --mount=type=cache,target=/root/.cache/pip \
     pip install --no-deps -r requirements/pose-cuda.txt \
     && pip install --no-deps --no-build-isolation -r requirements/hmr2-git.txt
-# Kernels for the GPUs we run on: 8.6 (RTX 30xx/A-series workstations) and 9.0 (H100/H200).
-# A GPU outside the list fails with "no kernel image is available for execution on the device":
-# rebuild with --build-arg TORCH_CUDA_ARCH_LIST="8.9" (RTX 40xx) or the like.
-ARG TORCH_CUDA_ARCH_LIST="8.6;9.0"
+# Kernels for detectron2's and NMR's compiled ops. Code for X.y runs on any X.z with z >= y, so
+# 7.0 V100, 7.5 T4, 8.0 A100/A30, 8.6 RTX 30xx/A10/A40/A-series and also 8.9 RTX 40xx/L4/L40S,
+# 9.0 H100/H200; +PTX adds 9.0's portable code, which the driver compiles for newer GPUs. A GPU
+# left out fails with "no kernel image is available for execution on the device". torch 2.5's
+# cpp_extension takes 3.5 up to 9.0a here (no 10.x/12.x: RTX 50xx needs a newer torch).
+ARG TORCH_CUDA_ARCH_LIST="7.0;7.5;8.0;8.6;9.0+PTX"
 ARG DETECTRON2_COMMIT=a2f4a8771ab77e8411c26b27f24f9489a28a2453
 ARG NMR_COMMIT=e990b3c70f48d39231f607c79d76ce3db4bf7483
 ENV TORCH_CUDA_ARCH_LIST=${TORCH_CUDA_ARCH_LIST} \
