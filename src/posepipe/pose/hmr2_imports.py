@@ -110,8 +110,10 @@ def import_upstream(repo_dir: Path) -> Upstream:
         from omegaconf import OmegaConf
         from phalp.external.deep_sort_.track import Track
         from phalp.external.deep_sort_.tracker import Tracker
-    except ImportError as exc:
-        raise BackendUnavailable(f"4D-Humans/PHALP do not import: {exc}") from exc
+    except Exception as exc:  # ImportError, or a library behind one that does not load
+        raise BackendUnavailable(
+            f"4D-Humans/PHALP do not import: {type(exc).__name__}: {exc}"
+        ) from exc
     problems = [f"track.py has no {name}" for name in ("HMR2_4dhuman", "Human4DConfig")
                 if not hasattr(track, name)]
     if problems:
