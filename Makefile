@@ -81,7 +81,7 @@ doctor: $(STAMP) ## check this machine for the Docker Compose stack (Docker, GPU
 # image with the repository mounted (GPU_PY=python there).
 GPU_PY ?= $(if $(wildcard $(PY)),$(PY),python3)
 GPU_CHECK_VIDEO ?= data/videos/multi_person_kids_jumping_on_bed.mp4
-gpu-check: ## GPU host only: CUDA, NVML, memory cap, throughput, hmr2 end to end, gpu tests
+gpu-check: ## GPU host only: upstream imports first, then CUDA, NVML, memory cap, throughput, hmr2 end to end, gpu tests
 	@mkdir -p out
 	$(GPU_PY) scripts/gpu_check.py --json out/gpu-check.json --video $(GPU_CHECK_VIDEO)
 	$(GPU_PY) -m pytest -m gpu tests/gpu -q

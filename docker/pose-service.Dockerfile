@@ -17,10 +17,13 @@ ENV DEBIAN_FRONTEND=noninteractive \
     PIP_RETRIES=10 \
     PATH=/opt/venv/bin:$PATH \
     VIRTUAL_ENV=/opt/venv
+# libgl1/libegl1/libglib2.0-0: the import check at the end of this stage loads OpenCV and
+# pyrender (PyOpenGL opens libGL and libEGL when imported), as the runtime stage does.
 # hadolint ignore=DL3008
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         python3.10 python3.10-venv python3.10-dev git build-essential ca-certificates \
+        libgl1 libegl1 libglib2.0-0 \
     && rm -rf /var/lib/apt/lists/* \
     && python3.10 -m venv /opt/venv
 WORKDIR /build
@@ -32,10 +35,12 @@ RUN --mount=type=cache,target=/root/.cache/pip \
 RUN --mount=type=cache,target=/root/.cache/pip \
     pip install --no-deps -r requirements/pose-cuda.txt \
     && pip install --no-deps --no-build-isolation -r requirements/hmr2-git.txt
-# Kernels for the GPUs we run on: 8.6 (RTX 30xx/A-series workstations) and 9.0 (H100/H200).
-# A GPU outside the list fails with "no kernel image is available for execution on the device":
-# rebuild with --build-arg TORCH_CUDA_ARCH_LIST="8.9" (RTX 40xx) or the like.
-ARG TORCH_CUDA_ARCH_LIST="8.6;9.0"
+# Kernels for detectron2's and NMR's compiled ops. Code for X.y runs on any X.z with z >= y, so
+# 7.0 V100, 7.5 T4, 8.0 A100/A30, 8.6 RTX 30xx/A10/A40/A-series and also 8.9 RTX 40xx/L4/L40S,
+# 9.0 H100/H200; +PTX adds 9.0's portable code, which the driver compiles for newer GPUs. A GPU
+# left out fails with "no kernel image is available for execution on the device". torch 2.5's
+# cpp_extension takes 3.5 up to 9.0a here (no 10.x/12.x: RTX 50xx needs a newer torch).
+ARG TORCH_CUDA_ARCH_LIST="7.0;7.5;8.0;8.6;9.0+PTX"
 ARG DETECTRON2_COMMIT=a2f4a8771ab77e8411c26b27f24f9489a28a2453
 ARG NMR_COMMIT=e990b3c70f48d39231f607c79d76ce3db4bf7483
 ENV TORCH_CUDA_ARCH_LIST=${TORCH_CUDA_ARCH_LIST} \
@@ -58,11 +63,18 @@ RUN git clone --quiet https://github.com/shubham-goel/4D-Humans.git /opt/4D-Huma
     && git -C /opt/4D-Humans checkout --quiet --detach "${HMR2_COMMIT}" \
     && rm -rf /opt/4D-Humans/.git \
     && pip install --no-cache-dir --no-deps /opt/4D-Humans \
-        "phalp @ git+https://github.com/brjathu/PHALP.git@${PHALP_COMMIT}" \
-    && python -c "import detectron2, neural_renderer, hmr2, phalp"
+        "phalp @ git+https://github.com/brjathu/PHALP.git@${PHALP_COMMIT}"
+# The build fails here, on any host, if a name the hmr2 backend takes from 4D-Humans, PHALP,
+# detectron2 or NMR is not at these commits: the same imports, through the same paths, as the
+# backend (posepipe.pose.hmr2_imports; no model, no GPU). posepipe's source goes beside the
+# venv, not into it, and -B writes no .pyc: the venv the runtime stage copies stays the same.
+COPY src/posepipe /build/src/posepipe
+RUN PYTHONPATH=/build/src PYOPENGL_PLATFORM=egl \
+    python -B -m posepipe.pose.hmr2_imports /opt/4D-Humans
 
-# CUDA runtime: no compiler. EGL for PHALP's renderers (pyrender builds an OffscreenRenderer
-# even with rendering off), glib/GL for OpenCV, wget because PHALP shells out to it.
+# CUDA runtime: no compiler. EGL/GL because PHALP and 4D-Humans import pyrender, whose PyOpenGL
+# opens them on import (the backend builds no renderer), glib/GL for OpenCV, wget because
+# PHALP shells out to it.
 FROM nvidia/cuda:12.1.1-runtime-ubuntu22.04 AS runtime-cuda
 ENV DEBIAN_FRONTEND=noninteractive
 # hadolint ignore=DL3008

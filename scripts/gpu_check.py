@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """`make gpu-check`: what only a GPU host can prove, measured and printed.
 
-Checks, in order: CUDA visible (and CUDA_VISIBLE_DEVICES sane), NVML readings, a tiny CUDA
-op answering within its timeout, POSE_GPU_MEMORY_FRACTION enforced (in a child process,
-since the cap is per process), the worker health document's GPU fields, the throughput
-of the hmr2 backend's heaviest networks on random input (ViTDet-H detector at 1024 px,
-HMR 2.0's ViT-H backbone on 256x192 crops; random weights, so no model files needed),
-and with --video and the model files, the backend end to end (fps, peak GPU memory, load
-time). Exit 1 when a check fails. `--json FILE` writes the figures for bench/RESULTS.md.
+Checks, in order: the hmr2 backend's upstream imports (posepipe.pose.hmr2_imports, the check
+the CUDA image's build ends with; it needs no GPU), CUDA visible (and CUDA_VISIBLE_DEVICES
+sane), NVML readings, a tiny CUDA op answering within its timeout, POSE_GPU_MEMORY_FRACTION
+enforced (in a child process, since the cap is per process), the worker health document's
+GPU fields, the throughput of the hmr2 backend's heaviest networks on random input
+(ViTDet-H detector at 1024 px, HMR 2.0's ViT-H backbone on 256x192 crops; random weights,
+so no model files needed), and with --video and the model files, the backend end to end
+(fps, peak GPU memory, load time). Exit 1 when a check fails. `--json FILE` writes the
+figures for bench/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -34,6 +36,22 @@ def _check(name: str, run: Callable[[], Result], results: list[Result]) -> None:
     results.append(outcome)
     mark = {True: "ok  ", False: "FAIL", None: "skip"}[outcome.get("ok")]
     print(f"[{mark}] {name}: {outcome.get('detail', '')}", flush=True)
+
+
+def _upstream() -> Any:
+    """The backend's upstream names (BackendUnavailable, naming what is off, otherwise)."""
+    from posepipe.config import get_settings
+    from posepipe.pose.hmr2_imports import import_upstream
+
+    return import_upstream(get_settings().pose_hmr2_repo_dir)
+
+
+def upstream_imports() -> Result:
+    from posepipe.config import get_settings
+
+    _upstream()
+    return {"ok": True, "detail": "every upstream name the backend uses is there (track.py "
+            f"from {get_settings().pose_hmr2_repo_dir})"}
 
 
 def cuda_visible() -> Result:
@@ -128,13 +146,11 @@ def _throughput(model: Any, make_input: Callable[[], Any], per_call: int, second
 
 
 def vitdet_throughput() -> Result:
-    import phalp
     import torch
-    from detectron2.config import LazyConfig, instantiate
 
-    cfg = LazyConfig.load(str(Path(phalp.__file__).parent / "configs" /
-                              "cascade_mask_rcnn_vitdet_h_75ep.py"))
-    model = instantiate(cfg.model).cuda().eval()
+    upstream = _upstream()
+    cfg = upstream.lazy_config.load(str(upstream.vitdet_config))
+    model = upstream.instantiate(cfg.model).cuda().eval()
     image = torch.randint(0, 255, (3, 1024, 1024), dtype=torch.uint8, device="cuda")
     fps = _throughput(model, lambda: [{"image": image, "height": 1080, "width": 1920}], 1, 10)
     return {"ok": True, "detail": f"{fps:.2f} frames/s (1024 px, random weights)",
@@ -151,13 +167,11 @@ def hmr2_vit_throughput() -> Result:
 
     settings = get_settings()
     prepare_environment(settings.model_cache_dir)  # before hmr2 is imported (main did too)
-    from hmr2.configs import get_config
-    from hmr2.models.backbones import create_backbone
-
+    upstream = _upstream()
     config = (settings.model_cache_dir / HMR2_CHECKPOINT).parent.parent / "model_config.yaml"
     if not config.is_file():
         return {"ok": None, "detail": f"{config} missing (run `posepipe models fetch`)"}
-    backbone = create_backbone(get_config(str(config))).cuda().eval()
+    backbone = upstream.create_backbone(upstream.get_config(str(config))).cuda().eval()
     crops = torch.randn(8, 3, 256, 192, device="cuda")
     per_s = _throughput(backbone, lambda: crops, 8, 10)
     return {"ok": True, "detail": f"{per_s:.1f} person crops/s (batch 8, random weights)",
@@ -217,6 +231,8 @@ def main() -> int:
 
     prepare_environment(get_settings().model_cache_dir)  # before phalp/hmr2 are imported
     results: list[Result] = []
+    # First, and whatever the GPU: a wrong upstream name fails here, not at the first job.
+    _check("hmr2 upstream imports", upstream_imports, results)
     _check("CUDA visible", cuda_visible, results)
     if results[-1]["ok"]:
         _check("NVML readings", nvml_readings, results)

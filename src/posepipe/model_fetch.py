@@ -33,8 +33,8 @@ from posepipe.models import (
     ModelFile,
     Source,
     by_source,
+    files_for,
     is_present,
-    required_files,
     smpl_instructions,
 )
 
@@ -52,6 +52,7 @@ class FetchReport:
     fetched: list[str] = field(default_factory=list)
     already_present: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
+    failed_optional: list[tuple[str, str]] = field(default_factory=list)  # never block the backend
     manual: list[str] = field(default_factory=list)  # needs a person (SMPL)
 
 
@@ -189,7 +190,7 @@ def fetch_models(
     report = FetchReport()
     wanted: dict[str, ModelFile] = {}
     for detector in detectors:
-        wanted.update({f.path: f for f in required_files(detector)})
+        wanted.update({f.path: f for f in files_for(detector)})
     files = list(wanted.values())
     for model in files:
         if is_present(cache_dir, model):
@@ -211,7 +212,8 @@ def fetch_models(
                      sha256_prefix=model.sha256_prefix, progress=progress)
             report.fetched.append(model.path)
         except DownloadFailed as exc:
-            report.failed.append((model.path, exc.message))
+            failed = report.failed_optional if model.optional else report.failed
+            failed.append((model.path, exc.message))
     problem = place_smpl(cache_dir)
     if problem is not None:
         report.manual.extend(p for p in SMPL_PATHS if not (cache_dir / p).is_file())

@@ -5,6 +5,8 @@ honour), detectron2 under `$FVCORE_CACHE` (default `~/.torch/iopath_cache`) and 
 under `$TORCH_HOME/hub`. The backend points all of these at MODEL_CACHE_DIR, so the cache
 folder holds them at the relative paths below. Nothing is downloaded at job time:
 `posepipe models fetch` fills the folder once; the backend refuses to start without it.
+A few files PHALP downloads are read only by parts of PHALP the backend never runs: they are
+listed as optional, fetched too, and never block the backend.
 
 URLs are the current ones: PHALP moved its files from people.eecs.berkeley.edu to
 www.cs.utexas.edu/~pavlakos in February 2026, and the 4D-Humans archive is mirrored there.
@@ -56,17 +58,31 @@ class ModelFile:
     size: int | None = None  # bytes, where known
     sha256_prefix: str | None = None  # torch-hub names carry one
     detector: str | None = None  # needed only with this POSE_HMR2_DETECTOR
+    optional_because: str | None = None  # set when the backend never reads it: who does
 
     @property
     def name(self) -> str:
         """The file name."""
         return Path(self.path).name
 
+    @property
+    def optional(self) -> bool:
+        """Whether the backend starts without it."""
+        return self.optional_because is not None
 
-def _phalp(sub: str, name: str, remote: str | None = None) -> ModelFile:
+
+def _phalp(
+    sub: str, name: str, remote: str | None = None, optional_because: str | None = None
+) -> ModelFile:
     remote_path = remote or f"{sub}/{name}"
     return ModelFile(f"{PHALP}/{sub}/{name}", f"PHALP {sub}/", Source.DOWNLOAD,
-                     f"{PHALP_URL}/{remote_path}")
+                     f"{PHALP_URL}/{remote_path}", optional_because=optional_because)
+
+
+# PHALP downloads these with the others (cached_download_from_drive), but only parts of PHALP
+# the backend never runs read them (phalp/visualize/visualizer.py, phalp/utils/lart_utils.py).
+_HEAD_MASKS = "only PHALP's Visualizer reads it (head masks); the backend renders nothing"
+_AVA = "only PHALP's LART action labels read it; the backend does not use them"
 
 
 def _detectron2(remote: str, detector: str | None, group: str) -> ModelFile:
@@ -82,7 +98,7 @@ MODEL_FILES: tuple[ModelFile, ...] = (
     ModelFile(f"{FOURD}/data/SMPL_to_J19.pkl", "4D-Humans data", Source.HMR2_ARCHIVE),
     ModelFile(SMPL_PATHS[0], "SMPL body model", Source.SMPL),
     ModelFile(SMPL_PATHS[1], "SMPL body model", Source.SMPL),
-    _phalp("3D", "head_faces.npy"),
+    _phalp("3D", "head_faces.npy", optional_because=_HEAD_MASKS),
     _phalp("3D", "mean_std.npy"),
     _phalp("3D", "smpl_mean_params.npz"),
     _phalp("3D", "SMPL_to_J19.pkl"),
@@ -92,8 +108,9 @@ MODEL_FILES: tuple[ModelFile, ...] = (
     _phalp("weights", "hmar_v2_weights.pth"),
     _phalp("weights", "pose_predictor.pth", remote="weights/pose_predictor_40006.ckpt"),
     _phalp("weights", "pose_predictor.yaml", remote="weights/config_40006.yaml"),
-    _phalp("ava", "ava_labels.pkl"),
-    _phalp("ava", "ava_class_mapping.pkl", remote="ava/ava_class_mappping.pkl"),
+    _phalp("ava", "ava_labels.pkl", optional_because=_AVA),
+    _phalp("ava", "ava_class_mapping.pkl", remote="ava/ava_class_mappping.pkl",
+           optional_because=_AVA),
     _detectron2("ViTDet/COCO/cascade_mask_rcnn_vitdet_h/f328730692/model_final_f05665.pkl",
                 "vitdet", "detector: ViTDet-H cascade mask R-CNN"),
     _detectron2("new_baselines/mask_rcnn_regnety_4gf_dds_FPN_400ep_LSJ/42045954/"
@@ -107,11 +124,16 @@ MODEL_FILES: tuple[ModelFile, ...] = (
 )
 
 
-def required_files(detector: str = "vitdet") -> list[ModelFile]:
-    """The files the backend needs with this POSE_HMR2_DETECTOR."""
+def files_for(detector: str = "vitdet") -> list[ModelFile]:
+    """The files `models check` lists and `models fetch` fetches with this detector."""
     if detector not in DETECTORS:
         raise ValueError(f"unknown detector {detector!r}; expected one of {DETECTORS}")
     return [f for f in MODEL_FILES if f.detector in (None, detector)]
+
+
+def required_files(detector: str = "vitdet") -> list[ModelFile]:
+    """The files the backend needs with this POSE_HMR2_DETECTOR (the optional ones left out)."""
+    return [f for f in files_for(detector) if not f.optional]
 
 
 def is_present(cache_dir: Path, model: ModelFile) -> bool:

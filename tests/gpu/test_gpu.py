@@ -156,12 +156,22 @@ def test_frame_by_frame_driving_matches_phalps_own_track(
     backend = Hmr2Backend(settings)
     backend.start_video(info)
     ours = backend.infer(frames)  # one batch: no batch-boundary difference
+    # PHALP's track() lists confirmed tracks only. Our recorder also hands on the tracks still
+    # tentative when a batch ends (posepipe.phalp.record), so a person first seen in the last
+    # frames is in ours and not in theirs: compare the confirmed ones, and check the others
+    # really are that case (alive, and seen only in the last n_init - 1 frames).
+    n_init = int(backend._cfg.phalp.n_init)
+    tentative = {track.track_id for track in backend._tracker.tracker.tracks
+                 if not track.is_confirmed()}
     reference, _ = reference_track(backend._tracker, backend._cfg, frames_dir)
     theirs = {f.index: f.people for f in iter_frames(reference, info.width, info.height)}
     backend.close()
     for index, people in enumerate(ours):
+        confirmed = [p for p in people if p.track_hint not in tentative]
+        if len(confirmed) < len(people):
+            assert index >= len(frames) - (n_init - 1), f"frame {index}: a tentative track"
         expected = theirs[index]
-        assert sorted(p.track_hint for p in people) == sorted(p.track_hint for p in expected)
-        for person in people:
+        assert sorted(p.track_hint for p in confirmed) == sorted(p.track_hint for p in expected)
+        for person in confirmed:
             match = next(p for p in expected if p.track_hint == person.track_hint)
             assert iou(person.bbox, match.bbox) > 0.95

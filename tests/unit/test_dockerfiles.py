@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 
-from tests.compose_config import REPO
+from posepipe.config import Settings
+from tests.compose_config import REPO, render
 
 DOCKERFILES = sorted((REPO / "docker").glob("*.Dockerfile"))
 REQUIREMENTS = REPO / "requirements"
@@ -155,16 +156,59 @@ def test_pose_service_pins_and_compiles_the_hmr2_stack() -> None:
         assert re.fullmatch(r"[0-9a-f]{40}", args[name]), name
     assert args["HMR2_COMMIT"].startswith("6ec7965")
     assert args["PHALP_COMMIT"].startswith("96f7e6c")
-    arch = args["TORCH_CUDA_ARCH_LIST"].strip('"').split(";")
-    assert {"8.6", "9.0"} <= set(arch)
     runs = " ".join(builder.lines("RUN"))
     assert "--no-build-isolation" in runs and "detectron2" in runs and "NMR" in runs
+    # The stage ends with the backend's own upstream import check, on the checkout the backend
+    # reads (a wrong name fails the build on any host), with the libraries those imports load.
+    key, last = builder.instructions[-1]
+    repo_dir = Settings.model_fields["pose_hmr2_repo_dir"].default
+    assert key == "RUN" and last.endswith(f"python -B -m posepipe.pose.hmr2_imports {repo_dir}")
+    assert "COPY src/posepipe /build/src/posepipe" in _copy_order([builder])
+    assert {"libgl1", "libegl1", "libglib2.0-0"} <= set(builder.lines("RUN")[0].split())
     torch_pins = (REQUIREMENTS / "torch-cu121.txt").read_text()
     version = re.search(r"^torch==(\d+)\.(\d+)\.\d+\+cu121$", torch_pins, re.M)
     assert version and (int(version.group(1)), int(version.group(2))) <= (2, 5)
     for line in (REQUIREMENTS / "hmr2-git.txt").read_text().splitlines():
         if line and not line.startswith("#"):
             assert re.search(r"@[0-9a-f]{40}$", line), line
+
+
+# What torch 2.5's cpp_extension accepts in TORCH_CUDA_ARCH_LIST (10.x and 12.x came with 2.7),
+# and the compute capability of each GPU the README names.
+TORCH_2_5_ARCHES = {"3.5", "3.7", "5.0", "5.2", "5.3", "6.0", "6.1", "6.2", "7.0", "7.2", "7.5",
+                    "8.0", "8.6", "8.7", "8.9", "9.0", "9.0a"}
+NAMED_GPUS = {"V100": (7, 0), "T4": (7, 5), "A100": (8, 0), "RTX 30xx": (8, 6),
+              "RTX 40xx": (8, 9), "L4": (8, 9), "H100": (9, 0), "H200": (9, 0)}
+
+
+def _runs_on(arches: list[str], gpu: tuple[int, int]) -> bool:
+    """Whether code built for `arches` runs on a GPU of compute capability `gpu`."""
+    for arch in arches:
+        version = arch.removesuffix("+PTX")
+        built = tuple(int(part) for part in version.rstrip("a").split("."))
+        if built[0] == gpu[0] and built[1] <= gpu[1]:
+            return True  # code for X.y runs on X.z, z >= y
+        if arch.endswith("+PTX") and built <= gpu:
+            return True  # the driver compiles PTX for newer GPUs
+    return False
+
+
+def test_the_cuda_arch_list_covers_the_named_gpus_and_is_one_value(tmp_path: Path) -> None:
+    builder = stage(parse(REPO / "docker/pose-service.Dockerfile"), "builder-cuda")
+    args = dict(a.split("=", 1) for a in builder.lines("ARG") if "=" in a)
+    default = args["TORCH_CUDA_ARCH_LIST"].strip('"')
+    arches = default.split(";")
+    assert {arch.removesuffix("+PTX") for arch in arches} <= TORCH_2_5_ARCHES, arches
+    assert arches[-1].endswith("+PTX")  # portable code for GPUs newer than the list
+    readme = (REPO / "README.md").read_text()
+    for gpu, capability in NAMED_GPUS.items():
+        assert gpu in readme, gpu
+        assert _runs_on(arches, capability), f"no kernels for {gpu} in {default}"
+    assert not _runs_on(arches, (6, 1))  # the check can fail: Pascal is not covered
+    # Compose passes the same default (it would override the Dockerfile's), .env.example shows it.
+    pose = render(tmp_path)["services"]["pose-service"]
+    assert pose["build"]["args"]["TORCH_CUDA_ARCH_LIST"] == default
+    assert f"\n# TORCH_CUDA_ARCH_LIST={default}\n" in (REPO / ".env.example").read_text()
 
 
 def _pins(name: str) -> dict[str, str]:

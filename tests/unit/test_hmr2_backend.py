@@ -14,7 +14,7 @@ import pytest
 
 from posepipe.config import Settings
 from posepipe.errors import BackendFailed, BackendUnavailable, DeviceError
-from posepipe.models import required_files
+from posepipe.models import files_for, required_files
 from posepipe.pose import hmr2_runtime as runtime
 from posepipe.pose.backend import PoseBackend
 from posepipe.pose.hmr2_backend import Hmr2Backend
@@ -47,6 +47,12 @@ def test_missing_model_files_make_it_unavailable(tmp_path: Path, isolated_env: P
     backend = Hmr2Backend(Settings(model_cache_dir=tmp_path / "empty"))
     with pytest.raises(BackendUnavailable, match="posepipe models check"):
         backend.load()
+
+
+def test_the_optional_files_are_not_needed_to_start(tmp_path: Path, isolated_env: Path) -> None:
+    cache = _full_cache(tmp_path / "models")  # required files only: no head masks, no AVA
+    assert any(f.optional for f in files_for("vitdet"))
+    runtime.check_model_files(Settings(model_cache_dir=cache))  # raises when one is missing
 
 
 def test_without_torch_it_says_it_needs_the_cuda_image(
@@ -113,11 +119,6 @@ def test_the_tracker_subclass_builds_no_renderer_and_downloads_nothing() -> None
 
     tracker = runtime.tracker_class(PhalpLike)(cfg={})
     assert calls == [] and tracker.visualizer is None
-
-
-def test_a_missing_4d_humans_checkout_is_explained(tmp_path: Path) -> None:
-    with pytest.raises(BackendUnavailable, match="POSE_HMR2_REPO_DIR"):
-        runtime.import_track_module(tmp_path)
 
 
 def test_track_failures_are_not_swallowed() -> None:

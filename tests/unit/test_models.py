@@ -24,6 +24,7 @@ from posepipe.models import (
     SMPL_PATHS,
     ModelFile,
     Source,
+    files_for,
     is_present,
     missing_model_files,
     required_files,
@@ -109,28 +110,48 @@ def _url(srv: _Server, name: str) -> str:
 
 def test_check_lists_every_file_and_fails_while_one_is_missing(tmp_path: Path) -> None:
     needed = required_files("vitdet")
-    _fill(tmp_path, [f for f in needed if f.source is not Source.SMPL])
+    _fill(tmp_path, [f for f in files_for("vitdet") if f.source is not Source.SMPL])
     result = models("check", "--cache-dir", tmp_path, "--detector", "vitdet")
     assert result.returncode == 1
     lines = result.stdout.splitlines()
-    for model in needed:
+    for model in files_for("vitdet"):
         status = "missing" if model.source is Source.SMPL else "present"
         assert any(status in line and model.path in line for line in lines), model.path
-    assert f"{len(needed) - 2} of {len(needed)} files present, 2 missing." in result.stdout
+    assert f"{len(needed) - 2} of {len(needed)} required files present, 2 missing." in (
+        result.stdout)
     assert "smplify.is.tue.mpg.de" in result.stdout
     assert "regnety" not in result.stdout  # the other detector's weights are not listed
 
 
 def test_check_passes_with_every_file_and_speaks_json(tmp_path: Path) -> None:
-    _fill(tmp_path, required_files("regnety"))
+    _fill(tmp_path, files_for("regnety"))
     result = models("check", "--cache-dir", tmp_path, "--detector", "regnety", "--json")
     assert result.returncode == 0, result.stdout
     doc = json.loads(result.stdout)
-    assert doc["missing"] == 0 and doc["detector"] == "regnety"
-    assert {f["path"] for f in doc["files"]} == {f.path for f in required_files("regnety")}
+    assert doc["missing"] == 0 and doc["optional_missing"] == 0 and doc["detector"] == "regnety"
+    assert {f["path"] for f in doc["files"]} == {f.path for f in files_for("regnety")}
     assert missing_model_files(tmp_path, detector="vitdet") == [
         f.path for f in MODEL_FILES if f.detector == "vitdet"
     ]
+
+
+def test_optional_files_are_listed_but_never_fail_the_check(tmp_path: Path) -> None:
+    # head_faces.npy and the AVA label files: only PHALP's Visualizer and LART read them.
+    optional = [f for f in files_for("vitdet") if f.optional]
+    assert {f.name for f in optional} == {"head_faces.npy", "ava_labels.pkl",
+                                          "ava_class_mapping.pkl"}
+    _fill(tmp_path, required_files("vitdet"))
+    result = models("check", "--cache-dir", tmp_path, "--detector", "vitdet")
+    assert result.returncode == 0, result.stdout
+    for model in optional:
+        line = next(line for line in result.stdout.splitlines() if model.path in line)
+        assert "missing" in line and "optional: only PHALP's" in line, line
+    assert "3 optional file(s) missing: the backend starts without them" in result.stdout
+    doc = json.loads(models("check", "--cache-dir", tmp_path, "--json").stdout)
+    assert doc["missing"] == 0 and doc["optional_missing"] == 3
+    assert sorted(f["path"] for f in doc["files"] if f["optional"]) == sorted(
+        f.path for f in optional)
+    assert missing_model_files(tmp_path, detector="vitdet") == []
 
 
 def test_a_file_of_the_wrong_size_counts_as_missing(tmp_path: Path) -> None:
@@ -203,7 +224,7 @@ def test_an_archive_member_escaping_the_folder_is_refused(tmp_path: Path) -> Non
 
 def test_the_hmr2_archive_is_unpacked_in_place(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
-    _fill(cache, [f for f in required_files() if f.source is Source.DOWNLOAD])
+    _fill(cache, [f for f in files_for() if f.source is Source.DOWNLOAD])
     members = [f for f in required_files() if f.source is Source.HMR2_ARCHIVE]
     archive = cache / FOURD / "hmr2_data.tar.gz"
     archive.parent.mkdir(parents=True, exist_ok=True)
@@ -240,3 +261,24 @@ def test_fetch_from_a_mirror_then_smpl_by_hand(tmp_path: Path, server: _Server) 
     assert models("check", "--cache-dir", cache).returncode == 0
     again = models("fetch", "--cache-dir", cache, "--mirror", mirror)
     assert again.returncode == 0 and "0 fetched" in again.stdout
+
+
+def test_an_optional_file_that_cannot_be_fetched_blocks_nothing(
+    tmp_path: Path, server: _Server
+) -> None:
+    optional = [f for f in files_for("vitdet") if f.optional]
+    # The mirror lacks the optional files, as if their upstream link had died.
+    _fill(server.root, [f for f in MODEL_FILES if f.source is not Source.SMPL and not f.optional])
+    cache = tmp_path / "cache"
+    resnet = next(f for f in MODEL_FILES if f.sha256_prefix is not None)  # its checksum is real
+    _fill(cache, [resnet, *(f for f in MODEL_FILES if f.source is Source.SMPL)])
+    result = models("fetch", "--cache-dir", cache, "--mirror", _url(server, "").rstrip("/"),
+                    "--detector", "vitdet")
+    assert result.returncode == 0, result.stdout
+    assert f"0 failed, {len(optional)} optional failed, 0 need you." in result.stdout
+    for model in optional:
+        line = next(line for line in result.stdout.splitlines() if model.path in line)
+        assert "skipped" in line and "HTTP 404" in line and "starts without it" in line, line
+    check = models("check", "--cache-dir", cache, "--detector", "vitdet", "--json")
+    assert check.returncode == 0, check.stdout
+    assert json.loads(check.stdout)["optional_missing"] == len(optional)

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 
 from posepipe.config import get_settings
-from posepipe.models import DETECTORS, Source, is_present, required_files, smpl_instructions
+from posepipe.models import DETECTORS, Source, files_for, is_present, smpl_instructions
 
 app = typer.Typer(
     name="models",
@@ -59,11 +59,15 @@ def check(
     detector: DetectorOption = None,
     as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
 ) -> None:
-    """List every file the hmr2 backend needs, present or missing; exit 1 if one is missing."""
+    """List every file of the hmr2 backend, present or missing; exit 1 if a required one is missing.
+
+    Optional files (read only by parts of PHALP the backend never runs) are listed as such
+    and never make the check fail.
+    """
     root = _cache_dir(cache_dir)
     chosen = _detector(detector)
     rows = []
-    for model in required_files(chosen):
+    for model in files_for(chosen):
         path = root / model.path
         present = is_present(root, model)
         rows.append({
@@ -71,14 +75,18 @@ def check(
             "absolute_path": str(path),
             "group": model.group,
             "present": present,
+            "optional": model.optional,
+            "optional_because": model.optional_because,
             "size": path.stat().st_size if present else None,
             "source": model.source.value,
             "url": model.url,
         })
-    missing = [r for r in rows if not r["present"]]
+    missing = [r for r in rows if not r["present"] and not r["optional"]]
     if as_json:
-        print(json.dumps({"cache_dir": str(root), "detector": chosen, "files": rows,
-                          "missing": len(missing)}, indent=2))
+        print(json.dumps({
+            "cache_dir": str(root), "detector": chosen, "files": rows, "missing": len(missing),
+            "optional_missing": sum(1 for r in rows if not r["present"] and r["optional"]),
+        }, indent=2))
     else:
         _print_table(root, chosen, rows)
     if missing:
@@ -91,10 +99,19 @@ def _print_table(root: Path, detector: str, rows: list[dict[str, object]]) -> No
     out.print(f"detector: {detector} (POSE_HMR2_DETECTOR)")
     for row in rows:
         status = "[green]present[/]" if row["present"] else "[red]missing[/]"
+        if row["optional"] and not row["present"]:
+            status = "[yellow]missing[/]"
         size = _human_size(row["size"]) if isinstance(row["size"], int) else ""
-        out.print(f"  {status}  {row['path']}  [dim]{row['group']}[/] {size}")
-    missing = [r for r in rows if not r["present"]]
-    out.print(f"{len(rows) - len(missing)} of {len(rows)} files present, {len(missing)} missing.")
+        note = f" (optional: {row['optional_because']})" if row["optional"] else ""
+        out.print(f"  {status}  {row['path']}  [dim]{row['group']}{note}[/] {size}")
+    required = [r for r in rows if not r["optional"]]
+    missing = [r for r in required if not r["present"]]
+    optional_missing = [r for r in rows if r["optional"] and not r["present"]]
+    out.print(f"{len(required) - len(missing)} of {len(required)} required files present, "
+              f"{len(missing)} missing.")
+    if optional_missing:
+        out.print(f"{len(optional_missing)} optional file(s) missing: the backend starts "
+                  "without them; `posepipe models fetch` fetches them too.")
     if any(r["source"] == Source.SMPL.value for r in missing):
         out.print(smpl_instructions(root))
     if any(r["source"] != Source.SMPL.value for r in missing):
@@ -135,10 +152,13 @@ def fetch(
         out.print(f"  [green]fetched[/]  {path}")
     for path, why in report.failed:
         out.print(f"  [red]failed[/]   {path}: {why}")
+    for path, why in report.failed_optional:
+        out.print(f"  [yellow]skipped[/]  {path}: {why} (optional: the backend starts without it)")
     for path in report.manual:
         out.print(f"  [yellow]manual[/]   {path}")
+    optional = f", {len(report.failed_optional)} optional failed" if report.failed_optional else ""
     out.print(f"{len(report.fetched)} fetched, {len(report.already_present)} already present, "
-              f"{len(report.failed)} failed, {len(report.manual)} need you.")
+              f"{len(report.failed)} failed{optional}, {len(report.manual)} need you.")
     if report.manual:
         out.print(smpl_instructions(root))
     if report.failed or report.manual:

@@ -1,6 +1,8 @@
 """Building 4D-Humans' PHALP tracker (`HMR2_4dhuman`) in-process, and the traps around it.
 
-What this module takes care of (research note `hmr2_phalp.md`):
+Every upstream name comes from `posepipe.pose.hmr2_imports` (the one list, which the CUDA
+image's build and `make gpu-check` run on their own). What this module takes care of
+(research note `hmr2_phalp.md`):
 
 * Caches: 4D-Humans and PHALP compute `CACHE_DIR = $HOME/.cache` when first imported, and
   honour nothing else; detectron2 caches under `$FVCORE_CACHE`, torch-hub under
@@ -26,22 +28,19 @@ What this module takes care of (research note `hmr2_phalp.md`):
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import os
 import sys
 import tempfile
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from posepipe.config import Settings
 from posepipe.errors import BackendFailed, BackendUnavailable, DeviceError
 from posepipe.models import HMR2_CHECKPOINT, missing_model_files
+from posepipe.pose.hmr2_imports import Upstream, import_upstream
 
 log = logging.getLogger(__name__)
-
-_TRACK_MODULE = "posepipe_4dhumans_track"
 PHALP_DETECTOR = {"vitdet": "vitdet", "regnety": "maskrcnn"}
 
 
@@ -72,45 +71,19 @@ def check_model_files(settings: Settings) -> None:
         )
 
 
-def import_track_module(repo_dir: Path) -> ModuleType:
-    """4D-Humans' track.py (HMR2_4dhuman, Human4DConfig), which pip does not install."""
-    if _TRACK_MODULE in sys.modules:
-        return sys.modules[_TRACK_MODULE]
-    path = repo_dir / "track.py"
-    if not path.is_file():
-        raise BackendUnavailable(
-            f"no 4D-Humans checkout at {repo_dir} (track.py is not part of the hmr2 package); "
-            "set POSE_HMR2_REPO_DIR"
-        )
-    spec = importlib.util.spec_from_file_location(_TRACK_MODULE, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[_TRACK_MODULE] = module
-    try:
-        spec.loader.exec_module(module)
-    except ImportError as exc:
-        del sys.modules[_TRACK_MODULE]
-        raise BackendUnavailable(f"4D-Humans/PHALP do not import: {exc}") from exc
-    return module
-
-
-def _load_hmr2_headless(checkpoint_path: str | None = None, texture_model: bool = False) -> Any:
+def _load_hmr2_headless(upstream: Upstream, checkpoint_path: str | None = None) -> Any:
     """4D-Humans' load_hmr2() without its two EGL renderers (init_renderer=False)."""
-    from hmr2.configs import get_config
-    from hmr2.models import HMR2, HMR2_Texture, check_smpl_exists
-
     checkpoint = checkpoint_path or str(Path(os.environ["HOME"]) / HMR2_CHECKPOINT)
-    model_cfg = get_config(str(Path(checkpoint).parent.parent / "model_config.yaml"),
-                           update_cachedir=True)
-    # As upstream: the ViT backbone crops people at 192x256.
+    model_cfg = upstream.get_config(str(Path(checkpoint).parent.parent / "model_config.yaml"),
+                                    update_cachedir=True)
+    # As upstream: the ViT backbone crops people at 192x256 from its 256 px input.
     if model_cfg.MODEL.BACKBONE.TYPE == "vit" and "BBOX_SHAPE" not in model_cfg.MODEL:
         model_cfg.defrost()
         model_cfg.MODEL.BBOX_SHAPE = [192, 256]
         model_cfg.freeze()
-    check_smpl_exists()
-    model_class = HMR2_Texture if texture_model else HMR2
-    model = model_class.load_from_checkpoint(checkpoint, strict=False, cfg=model_cfg,
-                                              init_renderer=False)
+    upstream.check_smpl_exists()
+    model = upstream.hmr2_model.load_from_checkpoint(checkpoint, strict=False, cfg=model_cfg,
+                                                     init_renderer=False)
     return model, model_cfg
 
 
@@ -118,12 +91,14 @@ def _no_download(*args: Any, **kwargs: Any) -> None:
     """Stands in for download_models(): the files were checked before loading."""
 
 
-def patch_hmr2_loading() -> None:
+def patch_hmr2_loading(upstream: Upstream) -> None:
     """Make 4D-Humans load offline and headless (HMR2Predictor imports these at call time)."""
-    import hmr2.models
 
-    hmr2.models.download_models = _no_download
-    hmr2.models.load_hmr2 = _load_hmr2_headless
+    def load_hmr2(checkpoint_path: str | None = None) -> Any:
+        return _load_hmr2_headless(upstream, checkpoint_path)
+
+    upstream.hmr2_models.download_models = _no_download  # type: ignore[attr-defined]
+    upstream.hmr2_models.load_hmr2 = load_hmr2  # type: ignore[attr-defined]
 
 
 def tracker_class(base: type) -> type:
@@ -139,11 +114,11 @@ def tracker_class(base: type) -> type:
     return HeadlessTracker
 
 
-def build_config(track_module: ModuleType, settings: Settings, scratch: Path) -> Any:
+def build_config(upstream: Upstream, settings: Settings, scratch: Path) -> Any:
     """The structured `Human4DConfig`, set for posepipe (no Hydra command line)."""
     from omegaconf import OmegaConf
 
-    cfg = OmegaConf.structured(track_module.Human4DConfig)
+    cfg = OmegaConf.structured(upstream.config)
     cfg.video.source = str(scratch / "frames")  # read only by reference_track()
     cfg.video.output_dir = str(scratch)
     cfg.video.end_frame = -1  # the default, 1300, silently cuts long videos
@@ -156,12 +131,12 @@ def build_config(track_module: ModuleType, settings: Settings, scratch: Path) ->
 
 def build_tracker(settings: Settings) -> tuple[Any, Any, Path]:
     """(tracker, cfg, scratch dir): HMR2_4dhuman with every model loaded on CUDA device 0."""
-    track_module = import_track_module(settings.pose_hmr2_repo_dir)
-    patch_hmr2_loading()
+    upstream = import_upstream(settings.pose_hmr2_repo_dir)
+    patch_hmr2_loading(upstream)
     scratch = Path(tempfile.mkdtemp(prefix="posepipe-phalp-"))
-    cfg = build_config(track_module, settings, scratch)
+    cfg = build_config(upstream, settings, scratch)
     try:
-        tracker = tracker_class(track_module.HMR2_4dhuman)(cfg)
+        tracker = tracker_class(upstream.tracker)(cfg)
     except Exception as exc:
         raise as_posepipe_error(exc, "loading 4D-Humans/PHALP") from exc
     return tracker, cfg, scratch
