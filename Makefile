@@ -9,7 +9,8 @@ EXTRAS ?= pose,api,dev
 STAMP := $(VENV)/.installed-$(shell echo $(EXTRAS) | tr , -)
 
 .PHONY: help install demo test test-deps test-python frontend-deps lint format schema \
-        dev-native bench gpu-check clean test-frontend openapi bench-reload lock doctor
+        dev-native bench gpu-check clean test-frontend openapi bench-reload lock doctor \
+        test-compose compose-up compose-down
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -40,6 +41,19 @@ lint: $(STAMP) ## ruff, mypy and the import-boundary contracts
 test-python: $(STAMP)
 	$(PY) -m pytest
 
+# The Compose stack for real: a Docker engine (the machine's >= 25, or a private one from
+# Debian's packages), the base images (pulled, or stand-ins where no registry answers), the
+# three images built from docker/, `up -d --wait`, then tests/compose against the containers.
+test-compose: $(STAMP) test-deps ## build and start the Compose stack (CPU variant) and test it for real
+	@start=$$(date +%s); status=0; $(PY) -m pytest tests/compose || status=$$?; \
+	echo "test-compose took $$(( $$(date +%s) - start )) s"; exit $$status
+
+compose-up: $(STAMP) ## build and start the Compose stack on Docker (or a private engine); leave it running
+	scripts/compose-stack.sh up
+
+compose-down: ## stop what compose-up started (VOLUMES=1 also deletes the data volumes)
+	scripts/compose-stack.sh down
+
 test-frontend: frontend-deps ## the frontend's type check and unit tests (vitest)
 	npm --prefix frontend run typecheck
 	npm --prefix frontend test
@@ -48,7 +62,7 @@ openapi: $(STAMP) ## refresh frontend/openapi.json from the API and regenerate i
 	$(PY) frontend/scripts/dump_openapi.py
 	npm --prefix frontend run gen:api
 
-test: $(STAMP) test-deps frontend-deps lint test-frontend test-python ## install what the tests need and run them all
+test: $(STAMP) test-deps frontend-deps lint test-frontend test-python test-compose ## install what the tests need and run them all
 
 format: $(STAMP) ## apply ruff's formatting and fixes
 	$(VENV)/bin/ruff check --fix src tests bench

@@ -154,11 +154,11 @@ def _summary(times: list[float]) -> str:
             f"n={len(times)})")
 
 
-def main() -> int:
-    """Run both measurements in both watcher modes and print a Markdown table."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=5)
-    args = parser.parse_args()
+def measure_native(
+    repeats: int, modes: tuple[str, ...] = ("inotify", "polling")
+) -> dict[str, tuple[list[float], list[float]]]:
+    """{mode: (API times, worker times)}, each service run natively as Compose runs it."""
+    results: dict[str, tuple[list[float], list[float]]] = {}
     with tempfile.TemporaryDirectory(prefix="posepipe-reload-") as tmp:
         root = Path(tmp)
         src = _copy_source(root)
@@ -179,22 +179,30 @@ def main() -> int:
                 # as in the images: the environment's programs first
                 "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
             })
-            rows = []
-            for mode, extra in (("inotify", {}), ("polling", {"WATCH_POLLING": "1"})):
-                env = {**base, **extra}
+            for mode in modes:
+                env = {**base, **({"WATCH_POLLING": "1"} if mode == "polling" else {})}
                 api = bench_api(services["backend-api"]["command"], src, env, api_port,
-                                args.repeats, root / f"api-{mode}.log")
+                                repeats, root / f"api-{mode}.log")
                 worker = bench_worker(services["pose-service"]["command"], src, env,
-                                      health_port, args.repeats, root / f"worker-{mode}.log")
-                rows.append((mode, api, worker))
+                                      health_port, repeats, root / f"worker-{mode}.log")
+                results[mode] = (api, worker)
                 print(f"{mode}: api {_summary(api)}; worker {_summary(worker)}", flush=True)
         finally:
             mongo.stop()
             redis.stop()
+    return results
+
+
+def main() -> int:
+    """Run both measurements in both watcher modes and print a Markdown table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    results = measure_native(args.repeats)
     print("\n| watcher | backend-api (uvicorn --reload) "
           "| pose-service (watchfiles, model reload) |")
     print("|---|---|---|")
-    for mode, api, worker in rows:
+    for mode, (api, worker) in results.items():
         print(f"| {mode} | {_summary(api)} | {_summary(worker)} |")
     return 0
 

@@ -164,6 +164,8 @@ write_env() {
 }
 
 cmd_ensure() {
+  # A shell that sourced our env file points DOCKER_HOST at the private engine: not the host's.
+  [ "${DOCKER_HOST:-}" = "unix://$SOCK" ] && unset DOCKER_HOST
   if [ "${POSEPIPE_PRIVATE_ENGINE:-0}" != 1 ] && host_engine_ok; then
     say "using the machine's Docker ($(docker version --format '{{.Server.Version}}'))"
     write_env host 0

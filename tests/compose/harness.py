@@ -250,12 +250,20 @@ class ComposeStack:
         )
         healthy: dict[str, float] = {}
         wanted = set(services or SERVICES)
-        while process.poll() is None:
-            for name, state in self.health().items():
-                if state == "healthy" and name in wanted and name not in healthy:
-                    healthy[name] = time.monotonic() - t0
-            time.sleep(0.25)
-        output = process.stdout.read() if process.stdout else ""
+        try:
+            while process.poll() is None:
+                try:
+                    states = self.health()
+                except ComposeError:  # a container being replaced, mid-`ps`: look again
+                    states = {}
+                for name, state in states.items():
+                    if state == "healthy" and name in wanted and name not in healthy:
+                        healthy[name] = time.monotonic() - t0
+                time.sleep(0.25)
+        finally:
+            if process.poll() is None:
+                process.kill()
+            output, _ = process.communicate()
         if process.returncode != 0:
             raise ComposeError(f"docker compose up failed:\n{output[-4000:]}\n{self.last_logs()}")
         for name, state in self.health().items():
