@@ -151,7 +151,7 @@ USER ${UID}:${GID}
 VOLUME ["/models"]
 EXPOSE 8001
 # Long start period: hmr2 loads several GB of weights before it reports healthy.
-HEALTHCHECK --interval=30s --timeout=10s --start-period=600s --start-interval=5s --retries=3 \
+HEALTHCHECK --interval=30s --timeout=10s --start-period=600s --start-interval=1s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/health' % os.environ.get('POSE_HEALTH_PORT', '8001'), timeout=8)"]
 ENTRYPOINT ["tini", "--"]
 CMD ["posepipe", "worker", "--host", "0.0.0.0", "--health-port", "8001"]
