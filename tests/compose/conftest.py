@@ -61,6 +61,7 @@ def engine() -> Iterator[DockerEngine]:
         found = DockerEngine.ensure()
         REPORT["engine"] = f"{found.kind} Docker {found.version}"
         REPORT["engine_s"] = time.monotonic() - t0
+        REPORT["stale"] = found.remove_stale_stacks()
     except ComposeError as exc:
         pytest.fail(str(exc), pytrace=False)
     try:
@@ -118,6 +119,8 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     write = terminalreporter.write_line
     terminalreporter.section("Compose stack")
     write(f"engine: {REPORT.get('engine')} (ready in {REPORT.get('engine_s', 0):.1f} s)")
+    if REPORT.get("stale"):
+        write(f"removed stacks an interrupted run left behind: {', '.join(REPORT['stale'])}")
     for name, how in REPORT.get("base_images", {}).items():
         label = "a LOCAL STAND-IN built from Debian's packages" if how == "standin" else how
         write(f"base image {name}: {label}")

@@ -33,6 +33,7 @@ import httpx
 from tests.conftest import REPO
 from tests.servers import free_port
 
+TEST_PROJECT_PREFIX = "posepipe-test-"
 SERVICES = ("redis", "mongodb", "backend-api", "pose-service", "frontend")
 BASE_IMAGES = (
     "python:3.11-slim-bookworm",
@@ -116,6 +117,20 @@ class DockerEngine:
             raise ComposeError(f"base images could not be had:\n{result.stderr}")
         return dict(line.split(" ", 1) for line in result.stdout.splitlines() if " " in line)
 
+    def remove_stale_stacks(self) -> list[str]:
+        """Take down test stacks an interrupted run left behind (restart policies would bring
+        their containers back with the engine); the projects' names."""
+        projects = set(self.docker(
+            "ps", "-a", "--filter", "label=com.docker.compose.project",
+            "--format", '{{index .Labels "com.docker.compose.project"}}',
+        ).split())
+        stale = sorted(name for name in projects if name.startswith(TEST_PROJECT_PREFIX))
+        for name in stale:
+            subprocess.run(["docker", "compose", "-p", name, "down", "-v", "--remove-orphans",
+                            "--timeout", "5"], env=self.env, capture_output=True, timeout=300,
+                           check=False)
+        return stale
+
     def stop(self) -> None:
         """Stop the private engine if this run started it (its data root stays, as a cache)."""
         if self.started_here:
@@ -133,7 +148,7 @@ class ComposeStack:
 
     engine: DockerEngine
     root: Path
-    project: str = field(default_factory=lambda: f"posepipe-test-{uuid.uuid4().hex[:6]}")
+    project: str = field(default_factory=lambda: f"{TEST_PROJECT_PREFIX}{uuid.uuid4().hex[:6]}")
     settings: dict[str, str] = field(default_factory=dict)
 
     def prepare(self) -> ComposeStack:
