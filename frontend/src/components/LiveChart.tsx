@@ -16,6 +16,7 @@ export function LiveChart({
   title,
   max = 100,
   format = percent,
+  note,
 }: {
   series: Series[];
   slots: number;
@@ -24,6 +25,8 @@ export function LiveChart({
   max?: number;
   /** How the legend writes the latest value. */
   format?: (value: number) => string;
+  /** A word on the scale, shown after the legend. */
+  note?: string;
 }) {
   const width = 320;
   const height = 90;
@@ -46,6 +49,7 @@ export function LiveChart({
             </span>
           );
         })}
+        {note && <span className="muted">{note}</span>}
       </figcaption>
     </figure>
   );

@@ -26,6 +26,7 @@ describe("MemoryPanel", () => {
     expect(within(api).getByRole("progressbar")).toHaveAttribute("aria-valuenow", "9");
     expect(within(api).getByRole("img").querySelector("path.chart-line")!.getAttribute("d")).toMatch(/^M[\d.]+,[\d.]+L/);
     expect(api).toHaveTextContent("Resident 178 MB");
+    expect(api).toHaveTextContent("top 223 MB"); // room above the highest sample, not the 2 GB limit
 
     const mongo = rows[3]!;
     expect(mongo.dataset.bytes).toBe("");

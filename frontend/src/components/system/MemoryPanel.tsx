@@ -37,6 +37,7 @@ export function MemoryPanel({
 
 function MemoryRow({ row, samples }: { row: ServiceMemory; samples: (number | null)[] }) {
   const rss = row.rss_bytes;
+  const top = chartMax(samples, row.limit_bytes);
   return (
     <div
       className="memory-row"
@@ -78,8 +79,9 @@ function MemoryRow({ row, samples }: { row: ServiceMemory; samples: (number | nu
         <LiveChart
           title={`Resident memory of ${row.service} over the last three minutes`}
           slots={HISTORY}
-          max={chartMax(samples, row.limit_bytes)}
+          max={top}
           format={formatBytes}
+          note={`top ${formatBytes(top)}${top === row.limit_bytes ? " (the limit)" : ""}`}
           series={[{ label: "Resident", values: samples, className: "series-mem" }]}
         />
       )}
