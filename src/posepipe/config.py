@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     pose_shutdown_timeout_s: float = Field(8.0, ge=0)
     # How long a request waits for MongoDB before answering 503.
     mongodb_timeout_s: float = Field(3.0, gt=0)
+    # A worker whose resident memory reaches this share of its limit logs a warning naming
+    # the job, before the kernel's OOM killer stops it.
+    pose_memory_warn_pct: float = Field(90.0, gt=0, le=100)
 
     # Logging.
     log_level: LogLevel = "INFO"
@@ -81,7 +84,14 @@ class Settings(BaseSettings):
     frontend_port: int = 5173
     pose_health_port: int = 8001
     bind_address: str = "127.0.0.1"
+    # Where backend-api asks the frontend dev server for its memory (the System page);
+    # unset: http://127.0.0.1:FRONTEND_PORT. Compose: http://frontend:FRONTEND_PORT.
+    frontend_url: str | None = None
     watch_polling: bool = False
+
+    def frontend_base_url(self) -> str:
+        """The frontend dev server's address as backend-api reaches it."""
+        return (self.frontend_url or f"http://127.0.0.1:{self.frontend_port}").rstrip("/")
 
     def level_for(self, service: str) -> LogLevel:
         """The log level of one service: its own setting over the global one."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -237,3 +238,41 @@ def apply_memory_fraction(fraction: float) -> None:
         raise BackendUnavailable("CUDA is not available to this process")
     torch.cuda.set_per_process_memory_fraction(fraction, 0)
     log.info("GPU memory capped at %.0f%% of device 0", fraction * 100)
+
+
+def _loaded_torch_cuda() -> Any | None:
+    """torch, when the pose backend has already imported it and CUDA is up; else None.
+
+    Never imports torch itself: a mediapipe worker in the CUDA image would pay seconds and
+    hundreds of MB for a figure it does not have.
+    """
+    torch = sys.modules.get("torch")
+    if torch is None:
+        return None
+    try:
+        return torch if torch.cuda.is_available() and torch.cuda.is_initialized() else None
+    except RuntimeError:
+        return None
+
+
+def reset_peak_gpu_memory() -> None:
+    """Start PyTorch's peak GPU memory count afresh (a job begins); nothing without CUDA."""
+    torch = _loaded_torch_cuda()
+    if torch is not None:
+        with contextlib.suppress(RuntimeError):
+            torch.cuda.reset_peak_memory_stats(0)
+
+
+def peak_gpu_memory_bytes() -> int | None:
+    """The most GPU memory PyTorch's tensors held on device 0 since the last reset, or None.
+
+    This is `torch.cuda.max_memory_allocated`: the CUDA context (a few hundred MB) and the
+    caching allocator's spare blocks come on top of it in nvidia-smi.
+    """
+    torch = _loaded_torch_cuda()
+    if torch is None:
+        return None
+    try:
+        return int(torch.cuda.max_memory_allocated(0))
+    except RuntimeError:
+        return None

@@ -30,6 +30,7 @@ from tests.e2e.conftest import (  # noqa: F401
 ORDER = (
     "test_health.py",
     "test_main_job.py",
+    "test_memory.py",
     "test_logs.py",
     "test_restart.py",
     "test_crash.py",

@@ -39,20 +39,29 @@ MAX_UPLOAD_MB = 4
 
 
 @pytest.fixture(scope="package")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NativeStack]:
+def frontend_port() -> int:
+    """The Vite dev server's port, chosen before the API starts: the API asks it for memory."""
+    return free_port()
+
+
+@pytest.fixture(scope="package")
+def stack(tmp_path_factory: pytest.TempPathFactory, frontend_port: int) -> Iterator[NativeStack]:
     """Redis, MongoDB (or FerretDB), `posepipe api` and one `posepipe worker`, for real."""
     with NativeStack(
         tmp_path_factory.mktemp("e2e-stack"),
         env={
             "QUEUE_HEARTBEAT_TIMEOUT_S": QUEUE_HEARTBEAT_TIMEOUT_S,
             "MAX_UPLOAD_MB": str(MAX_UPLOAD_MB),
+            "FRONTEND_URL": f"http://127.0.0.1:{frontend_port}",
         },
     ) as native:
         yield native
 
 
 @pytest.fixture(scope="package")
-def ui_url(stack: NativeStack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def ui_url(
+    stack: NativeStack, tmp_path_factory: pytest.TempPathFactory, frontend_port: int
+) -> Iterator[str]:
     """The Vite dev server (`npm run dev`) proxying /api and /metrics to the stack's API."""
     if not (FRONTEND / "node_modules").is_dir():
         pytest.fail("frontend/node_modules is missing: run `make frontend-deps`")
@@ -60,7 +69,7 @@ def ui_url(stack: NativeStack, tmp_path_factory: pytest.TempPathFactory) -> Iter
     if npm is None:
         pytest.fail("npm is not installed")
     assert stack.api is not None
-    port = free_port()
+    port = frontend_port
     env = {
         **os.environ,
         "FRONTEND_PORT": str(port),

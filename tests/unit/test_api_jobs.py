@@ -110,7 +110,7 @@ def test_job_document_has_exactly_the_contract_fields(
     job = api.get(f"/api/jobs/{job_id}").json()
     assert set(job) == {
         "id", "status", "progress", "error", "backend", "attempts", "video",
-        "created_at", "started_at", "finished_at",
+        "created_at", "started_at", "finished_at", "memory",
     }
     assert job["progress"] == {"frames_done": 3, "frames_total": 3}
     assert job["backend"] == "mediapipe" and job["error"] is None

@@ -34,6 +34,7 @@ NOT_FROM_ENV = {
     "log_format": "json in containers (Settings' default is for terminals)",
     "api_log_level": "defaults to LOG_LEVEL",
     "pose_log_level": "defaults to LOG_LEVEL",
+    "frontend_url": "backend-api only, fixed to the frontend service (test_frontend_memory_url)",
 }
 FIXED_IN_CONTAINER = {
     "MONGODB_URL": "mongodb://mongodb:27017/posepipe",
@@ -211,6 +212,17 @@ def test_ports_follow_env_in_publish_command_and_healthcheck(tmp_path: Path) -> 
     assert "9100" in services["backend-api"]["command"]
     assert "--health-port 9101" in " ".join(services["pose-service"]["command"])
     assert services["frontend"]["environment"]["VITE_API_TARGET"] == "http://backend-api:9100"
+
+
+def test_frontend_memory_url(gpu: dict[str, Any], tmp_path: Path) -> None:
+    # backend-api asks the dev server for its memory over the stack's network, by the
+    # service's name (vite.config.ts allows that host), on FRONTEND_PORT.
+    assert gpu["services"]["backend-api"]["environment"]["FRONTEND_URL"] == "http://frontend:5173"
+    assert "FRONTEND_URL" not in gpu["services"]["pose-service"]["environment"]
+    moved = render(tmp_path, {"FRONTEND_PORT": "9102"})["services"]
+    assert moved["backend-api"]["environment"]["FRONTEND_URL"] == "http://frontend:9102"
+    vite = (REPO / "frontend" / "vite.config.ts").read_text()
+    assert re.search(r'allowedHosts: \[[^\]]*"frontend"', vite), "Vite would refuse the API"
 
 
 def test_named_volumes_and_network(gpu: dict[str, Any]) -> None:

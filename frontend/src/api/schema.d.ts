@@ -231,6 +231,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/system/memory": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Memory
+         * @description backend-api, each pose-service worker, Redis, MongoDB and the frontend dev server:
+         *     resident memory now and the limit where one is known; a service that cannot tell is
+         *     listed with `rss_bytes: null` and the reason in `detail`.
+         */
+        get: operations["memory_api_system_memory_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/metrics": {
         parameters: {
             query?: never;
@@ -320,6 +342,25 @@ export interface components {
             status: "ok";
         };
         /**
+         * JobMemory
+         * @description The worker's peak memory while the job ran (its latest attempt, overlay included).
+         *
+         *     A succeeded job's figure is first recorded as its poses are stored, then raised once its
+         *     overlay video is rendered: `final` is false until then.
+         */
+        JobMemory: {
+            /** Final */
+            final: boolean;
+            /** Peak Rss Bytes */
+            peak_rss_bytes: number | null;
+            /** Peak Gpu Bytes */
+            peak_gpu_bytes: number | null;
+            /** Limit Bytes */
+            limit_bytes: number | null;
+            /** Limit Source */
+            limit_source: ("cgroup" | "machine" | "maxmemory") | null;
+        };
+        /**
          * JobProgress
          * @description Frames finished out of the frames expected.
          */
@@ -353,6 +394,7 @@ export interface components {
             started_at: string | null;
             /** Finished At */
             finished_at: string | null;
+            memory?: components["schemas"]["JobMemory"] | null;
         };
         /**
          * JobStatus
@@ -371,6 +413,18 @@ export interface components {
             total: number;
         };
         /**
+         * MemoryReading
+         * @description A process's resident memory and its limit, in bytes (null: it could not tell).
+         */
+        MemoryReading: {
+            /** Rss Bytes */
+            rss_bytes: number | null;
+            /** Limit Bytes */
+            limit_bytes: number | null;
+            /** Limit Source */
+            limit_source: ("cgroup" | "machine" | "maxmemory") | null;
+        };
+        /**
          * ReadyStatus
          * @description Readiness, per dependency; `error` is set when one is unavailable.
          */
@@ -385,6 +439,42 @@ export interface components {
                 [key: string]: components["schemas"]["DependencyStatus"];
             };
             error?: components["schemas"]["ErrorDetail"] | null;
+        };
+        /**
+         * ServiceMemory
+         * @description One service process's resident memory now, and its limit where one is known.
+         */
+        ServiceMemory: {
+            /**
+             * Service
+             * @enum {string}
+             */
+            service: "backend-api" | "pose-service" | "redis" | "mongodb" | "frontend";
+            /** Instance */
+            instance: string | null;
+            /** Pid */
+            pid: number | null;
+            /** Rss Bytes */
+            rss_bytes: number | null;
+            /** Limit Bytes */
+            limit_bytes: number | null;
+            /** Limit Source */
+            limit_source: ("cgroup" | "machine" | "maxmemory") | null;
+            /** Detail */
+            detail: string;
+        };
+        /**
+         * SystemMemory
+         * @description Every service's memory: backend-api, each pose-service worker, Redis, MongoDB, frontend.
+         */
+        SystemMemory: {
+            /** Services */
+            services: components["schemas"]["ServiceMemory"][];
+            /**
+             * Checked At
+             * Format: date-time
+             */
+            checked_at: string;
         };
         /** ValidationError */
         ValidationError: {
@@ -452,6 +542,7 @@ export interface components {
             /** Device */
             device: string;
             gpu: components["schemas"]["GpuReading"] | null;
+            memory?: components["schemas"]["MemoryReading"] | null;
             /** Model Loaded */
             model_loaded: boolean;
             /** Error */
@@ -1002,6 +1093,26 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    memory_api_system_memory_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SystemMemory"];
                 };
             };
         };

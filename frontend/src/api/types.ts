@@ -14,6 +14,9 @@ export type DependencyStatus = Schemas["DependencyStatus"];
 export type Worker = Schemas["WorkerPublic"];
 export type WorkerList = Schemas["WorkersPublic"];
 export type GpuReading = Schemas["GpuReading"];
+export type JobMemory = Schemas["JobMemory"];
+export type ServiceMemory = Schemas["ServiceMemory"];
+export type SystemMemory = Schemas["SystemMemory"];
 
 export const TERMINAL_STATUSES: readonly JobStatus[] = ["succeeded", "failed", "canceled"];
 

@@ -3,6 +3,7 @@ import type { Job } from "../api/types";
 import { formatDuration, formatWhen } from "../format";
 import { useNow } from "../hooks/useNow";
 import { framesText, jobSeconds } from "../jobs/jobInfo";
+import { PeakMemory } from "./PeakMemory";
 import { ProgressBar } from "./ProgressBar";
 import { StatusBadge } from "./StatusBadge";
 
@@ -39,6 +40,7 @@ export function JobSummary({ job }: { job: Job }) {
           <dt>Time taken</dt>
           <dd>{formatDuration(jobSeconds(job, now))}</dd>
         </div>
+        <PeakMemory job={job} />
       </dl>
     </div>
   );

@@ -1,13 +1,15 @@
-// System: each service's health and readiness, the queue, the workers and their GPUs, live.
+// System: each service's health and readiness, the queue, the workers and their GPUs, every
+// service's memory, live.
 import { Loading } from "../components/States";
 import { GpuPanel } from "../components/system/GpuPanel";
+import { MemoryPanel } from "../components/system/MemoryPanel";
 import { QueuePanel } from "../components/system/QueuePanel";
 import { ServicesPanel } from "../components/system/ServicesPanel";
 import { WorkersPanel } from "../components/system/WorkersPanel";
 import { SYSTEM_REFRESH_MS, useSystem } from "../system/useSystem";
 
 export function SystemPage() {
-  const { readings, gpuHistory } = useSystem();
+  const { readings, gpuHistory, memoryHistory } = useSystem();
   return (
     <section className="page" aria-labelledby="system-title">
       <div className="section-head">
@@ -26,6 +28,7 @@ export function SystemPage() {
           <QueuePanel readings={readings} />
           <WorkersPanel readings={readings} />
           <GpuPanel workers={readings.workers} history={gpuHistory} />
+          <MemoryPanel memory={readings.memory} history={memoryHistory} />
         </div>
       )}
     </section>

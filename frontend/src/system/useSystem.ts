@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from "react";
 import { api, toApiError, unwrap } from "../api/client";
 import type { Readiness } from "../api/types";
 import { pushSample } from "./chart";
+import { pushMemory, readMemory, type MemoryReading } from "./memory";
 import { parsePrometheus, type Sample } from "./prometheus";
 import { readWorkers, type WorkersReading } from "./worker";
 
@@ -22,6 +23,7 @@ export interface SystemReadings {
   metrics: Sample[] | null;
   metricsError: string | null;
   workers: WorkersReading;
+  memory: MemoryReading;
 }
 
 async function readHealth(): Promise<{ ok: boolean; detail: string }> {
@@ -57,10 +59,12 @@ async function readMetrics(): Promise<{ samples: Sample[] | null; error: string 
   }
 }
 
-/** Readings now and every SYSTEM_REFRESH_MS, with a rolling history of GPU use per worker. */
+/** Readings now and every SYSTEM_REFRESH_MS, with a rolling history of GPU use per worker
+ * and of each service's resident memory. */
 export function useSystem() {
   const [readings, setReadings] = useState<SystemReadings | null>(null);
   const [gpuHistory, setGpuHistory] = useState<Record<string, GpuSample[]>>({});
+  const [memoryHistory, setMemoryHistory] = useState<Record<string, (number | null)[]>>({});
   const busy = useRef(false);
 
   useEffect(() => {
@@ -69,11 +73,12 @@ export function useSystem() {
       if (busy.current) return;
       busy.current = true;
       try {
-        const [health, ready, metrics, workers] = await Promise.all([
+        const [health, ready, metrics, workers, memory] = await Promise.all([
           readHealth(),
           readReady(),
           readMetrics(),
           readWorkers(),
+          readMemory(),
         ]);
         if (stopped) return;
         setReadings({
@@ -84,7 +89,11 @@ export function useSystem() {
           metrics: metrics.samples,
           metricsError: metrics.error,
           workers,
+          memory,
         });
+        if (memory.kind === "ok") {
+          setMemoryHistory((history) => pushMemory(history, memory.services, HISTORY));
+        }
         if (workers.kind === "ok") {
           setGpuHistory((history) => {
             const next: Record<string, GpuSample[]> = {};
@@ -113,5 +122,5 @@ export function useSystem() {
     };
   }, []);
 
-  return { readings, gpuHistory };
+  return { readings, gpuHistory, memoryHistory };
 }

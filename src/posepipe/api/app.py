@@ -17,7 +17,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from posepipe.api.errors import install_error_handlers
 from posepipe.api.metrics import ApiMetrics
 from posepipe.api.middleware import RequestContextMiddleware
-from posepipe.api.routes import health, imports, jobs, metrics, videos, workers
+from posepipe.api.routes import health, imports, jobs, metrics, system, videos, workers
 from posepipe.config import Settings, get_settings
 from posepipe.errors import DependencyUnavailable
 from posepipe.jobs.broker import build_broker
@@ -77,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(imports.router)
     app.include_router(jobs.router)
     app.include_router(workers.router)
+    app.include_router(system.router)
     app.include_router(metrics.router)
     return app
 

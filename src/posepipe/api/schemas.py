@@ -59,6 +59,25 @@ class VideoPublic(BaseModel):
     rotation: int
 
 
+# Where a memory limit comes from: the tightest cgroup limit over the process (a container's
+# mem_limit), the machine's total memory, or Redis's own `maxmemory` setting.
+LimitSource = Literal["cgroup", "machine", "maxmemory"]
+
+
+class JobMemory(BaseModel):
+    """The worker's peak memory while the job ran (its latest attempt, overlay included).
+
+    A succeeded job's figure is first recorded as its poses are stored, then raised once its
+    overlay video is rendered: `final` is false until then.
+    """
+
+    final: bool
+    peak_rss_bytes: int | None  # resident memory; null where the worker could not read it
+    peak_gpu_bytes: int | None  # PyTorch's peak on the GPU (max_memory_allocated); null on CPU
+    limit_bytes: int | None  # the worker's limit, for scale
+    limit_source: LimitSource | None
+
+
 class JobPublic(BaseModel):
     """One job."""
 
@@ -72,6 +91,7 @@ class JobPublic(BaseModel):
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    memory: JobMemory | None = None  # set when an attempt ends; null before
 
     @classmethod
     def from_document(cls, doc: dict[str, Any]) -> JobPublic:
@@ -91,6 +111,7 @@ class JobPublic(BaseModel):
             created_at=doc["created_at"],
             started_at=doc.get("started_at"),
             finished_at=doc.get("finished_at"),
+            memory=doc.get("memory"),
         )
 
 
@@ -133,6 +154,14 @@ class GpuReading(BaseModel):
     temperature_c: float | None
 
 
+class MemoryReading(BaseModel):
+    """A process's resident memory and its limit, in bytes (null: it could not tell)."""
+
+    rss_bytes: int | None
+    limit_bytes: int | None
+    limit_source: LimitSource | None
+
+
 class WorkerPublic(BaseModel):
     """One live pose-service worker, from its heartbeat (at most a few intervals old)."""
 
@@ -142,6 +171,7 @@ class WorkerPublic(BaseModel):
     backend: str | None
     device: str
     gpu: GpuReading | None
+    memory: MemoryReading | None = None  # null from a worker of an older version
     model_loaded: bool
     error: str | None = None  # why its backend cannot start (it stays up, unready)
     current_job: str | None
@@ -155,3 +185,25 @@ class WorkersPublic(BaseModel):
     """The live workers, the most recently started first."""
 
     items: list[WorkerPublic]
+
+
+ServiceName = Literal["backend-api", "pose-service", "redis", "mongodb", "frontend"]
+
+
+class ServiceMemory(BaseModel):
+    """One service process's resident memory now, and its limit where one is known."""
+
+    service: ServiceName
+    instance: str | None  # which one: a worker's id, a server's address
+    pid: int | None  # as the process reports it (in a container, the container's numbering)
+    rss_bytes: int | None  # null: unknown, and `detail` says why
+    limit_bytes: int | None
+    limit_source: LimitSource | None
+    detail: str  # where the figure comes from, or why there is none
+
+
+class SystemMemory(BaseModel):
+    """Every service's memory: backend-api, each pose-service worker, Redis, MongoDB, frontend."""
+
+    services: list[ServiceMemory]
+    checked_at: datetime

@@ -17,6 +17,8 @@ from posepipe.cli.output import (
 from posepipe.cli.progress import progress_for
 from posepipe.config import BackendChoice, get_settings
 from posepipe.errors import InvalidInput
+from posepipe.gpu import peak_gpu_memory_bytes
+from posepipe.memory import describe_peak, memory_limit, peak_rss_bytes
 from posepipe.pose.pipeline import RunSummary, run_pipeline
 from posepipe.pose.select import build_backend
 from posepipe.pose.tracking import Tracker
@@ -113,6 +115,7 @@ def _print_summary(summary: RunSummary, load_s: float, target: Path, overlay: bo
         f"({100 * summary.frames_with_people / max(1, summary.frames):.0f}%)\n"
         f"tracks: {summary.tracks}\n"
         f"speed: {summary.fps:.1f} fps (model load {load_s:.1f} s, poses {summary.wall_s:.1f} s)\n"
+        f"memory: {describe_peak(peak_rss_bytes(), memory_limit(), peak_gpu_memory_bytes())}\n"
         f"results: {target / 'poses.json'}"
         + (f"\noverlay: {target / 'overlay.mp4'}" if overlay else "")
     )

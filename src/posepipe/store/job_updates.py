@@ -89,6 +89,15 @@ class JobStore:
             },
         )
 
+    def set_memory(self, job_id: str, attempt: int, memory: dict[str, Any]) -> bool:
+        """Keep the attempt's peak memory on the job, whatever its status; False when the job
+        is gone or another attempt has it."""
+        with mongo_errors():
+            result = self._jobs.update_one(
+                {"_id": job_id, "attempts": attempt}, {"$set": {"memory": memory}}
+            )
+        return result.matched_count == 1
+
     def set_overlay(self, job_id: str, state: OverlayState, key: str | None = None) -> bool:
         """Record the overlay's outcome on a succeeded job; False when the job is gone."""
         with mongo_errors():

@@ -1,5 +1,6 @@
 """The worker's heartbeat in Redis, every POSE_HEARTBEAT_INTERVAL_S, for /api/ready and
-/api/workers. It carries the GPU reading too: the API relays it without touching NVML."""
+/api/workers. It carries the GPU and memory readings too: the API relays them without
+touching NVML or this process."""
 
 from __future__ import annotations
 
@@ -25,10 +26,12 @@ class Heartbeat:
         state: WorkerState,
         interval_s: float,
         read_gpu: Callable[[], dict[str, Any] | None],
+        read_memory: Callable[[], dict[str, Any] | None] | None = None,
     ) -> None:
         self._client = client
         self._state = state
         self._read_gpu = read_gpu
+        self._read_memory = read_memory or (lambda: None)
         self._interval_s = interval_s
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -56,7 +59,9 @@ class Heartbeat:
     def _run(self) -> None:
         while True:
             try:
-                record = self._state.heartbeat_record(gpu=self._read_gpu())
+                record = self._state.heartbeat_record(
+                    gpu=self._read_gpu(), memory=self._read_memory()
+                )
                 write_heartbeat(self._client, record, self._interval_s)
                 if self._failing:
                     log.info("heartbeat back: Redis answers again")

@@ -33,6 +33,7 @@ from posepipe.store.job_updates import JobStore
 from posepipe.store.media import LocalMediaStore
 from posepipe.worker.health import HealthServer
 from posepipe.worker.heartbeat import Heartbeat
+from posepipe.worker.memory_guard import MemoryGuard
 from posepipe.worker.runner import JobRunner
 from posepipe.worker.state import WorkerState
 from posepipe.worker.telemetry import WorkerMetrics, gpu_reading
@@ -59,8 +60,11 @@ def run_worker(settings: Settings, health_port: int, health_host: str | None = N
     client = redis.Redis.from_url(
         settings.redis_url, socket_connect_timeout=5, socket_timeout=30, health_check_interval=30
     )
+    memory = MemoryGuard(state, settings.pose_memory_warn_pct)
+    memory.start()
     heartbeat = Heartbeat(
-        client, state, settings.pose_heartbeat_interval_s, lambda: gpu_reading(settings)
+        client, state, settings.pose_heartbeat_interval_s, lambda: gpu_reading(settings),
+        memory.reading,
     )
     heartbeat.start()
 
@@ -78,6 +82,7 @@ def run_worker(settings: Settings, health_port: int, health_host: str | None = N
         heartbeat.beat_now()
         log.error("the pose backend cannot start: %s", exc.message)
         stop.wait()
+        memory.stop()
         heartbeat.stop()
         health.stop()
         return 1
@@ -93,6 +98,7 @@ def run_worker(settings: Settings, health_port: int, health_host: str | None = N
     runner = JobRunner(
         settings=settings, backend=chosen.backend, jobs=jobs, frames=FrameStore(db),
         media=LocalMediaStore(settings.media_dir), client=client, state=state, metrics=metrics,
+        memory=memory,
     )
     broker.add_middleware(
         AttemptLimit(client, max_attempts=settings.pose_max_attempts, on_give_up=runner.give_up)
@@ -111,6 +117,7 @@ def run_worker(settings: Settings, health_port: int, health_host: str | None = N
         log.info("stopping: waiting up to %g s for the job", settings.pose_shutdown_timeout_s)
         worker.stop(timeout=int(settings.pose_shutdown_timeout_s * 1000))
     watchdog.stop()
+    memory.stop()
     heartbeat.stop()
     health.stop()
     if state.current_job is not None:

@@ -24,6 +24,7 @@ from posepipe.errors import DeviceError, InvalidInput, JobCanceled, PosepipeErro
 from posepipe.jobs.keys import ATTEMPT_OPTION
 from posepipe.jobs.progress import JobProgress, publish_status
 from posepipe.logs import bind
+from posepipe.memory import MemoryLimit, describe_peak
 from posepipe.phalp.jobs import IMPORT_FIELD, is_import, run_import
 from posepipe.pose.backend import PoseBackend
 from posepipe.pose.pipeline import RunSummary, run_pipeline
@@ -34,6 +35,7 @@ from posepipe.store.job_updates import JobStore
 from posepipe.store.media import MediaStore, overlay_key
 from posepipe.store.models import ACTIVE_STATUSES, JobStatus, OverlayState
 from posepipe.video.probe import VideoInfo, probe_video
+from posepipe.worker.memory_guard import MemoryGuard
 from posepipe.worker.overlay import render_job_overlay
 from posepipe.worker.sink import MongoFrameSink
 from posepipe.worker.state import WorkerState
@@ -67,6 +69,7 @@ class JobRunner:
         client: redis.Redis,
         state: WorkerState,
         metrics: WorkerMetrics,
+        memory: MemoryGuard | None = None,
         exit_process: Callable[[int], None] = exit_now,
     ) -> None:
         self.settings = settings
@@ -77,6 +80,7 @@ class JobRunner:
         self.client = client
         self.state = state
         self.metrics = metrics
+        self.memory = memory or MemoryGuard(state, settings.pose_memory_warn_pct)
         self._exit = exit_process
 
     def __call__(self, job_id: str) -> None:
@@ -130,10 +134,13 @@ class JobRunner:
         )
         publish_status(self.client, job_id, JobStatus.RUNNING)
         self.state.begin_job(job_id)
+        self.memory.begin_job()
         try:
             info = self._attempt(doc, attempt)
             if info is not None:
                 self._overlay(job_id, info)
+                # The overlay is part of the job's work: its peak counts too.
+                self._record_memory(job_id, attempt, final=True)
         finally:
             self.state.end_job()
 
@@ -165,6 +172,7 @@ class JobRunner:
             summary: Any = self._import(doc, info, attempt)
         else:
             summary = self._poses(info, job_id, attempt)
+        self._record_memory(job_id, attempt, final=False)  # the overlay is still to come
         if not self.jobs.succeed(job_id, attempt, frames=summary.frames):
             raise JobCanceled("the job was canceled or taken over as it finished")
         publish_status(self.client, job_id, JobStatus.SUCCEEDED)
@@ -250,7 +258,22 @@ class JobRunner:
         finally:
             self.metrics.frames.inc(sink.written - before)
 
+    def _record_memory(self, job_id: str, attempt: int, *, final: bool) -> None:
+        """Keep the attempt's peak memory on the job, before its status event goes out."""
+        memory = self.memory.job_memory(final=final)
+        try:
+            self.jobs.set_memory(job_id, attempt, memory)
+        except PosepipeError as exc:  # a figure lost must not change the job's outcome
+            log.warning("could not record the job's peak memory: %s", exc.message)
+        if final:
+            limit = MemoryLimit(memory["limit_bytes"], memory["limit_source"])
+            log.info(
+                "job memory: %s",
+                describe_peak(memory["peak_rss_bytes"], limit, memory["peak_gpu_bytes"]),
+            )
+
     def _fail(self, job_id: str, attempt: int, code: str, message: str) -> None:
+        self._record_memory(job_id, attempt, final=True)
         if self.jobs.fail(job_id, code, message, attempt=attempt):
             publish_status(self.client, job_id, JobStatus.FAILED)
             self.metrics.jobs.labels("failed").inc()
@@ -274,6 +297,7 @@ class JobRunner:
             self._fail(job_id, attempt, code, f"gave up after {_attempts(attempt)}: {text}")
             return
         log.warning("attempt %d failed, will retry: %s", attempt, text, exc_info=True)
+        self._record_memory(job_id, attempt, final=False)
         if self.jobs.requeue(job_id, attempt, code, text):
             publish_status(self.client, job_id, JobStatus.QUEUED)
         raise exc

@@ -71,8 +71,11 @@ class WorkerState:
         """Seconds since the process started."""
         return time.monotonic() - self.started
 
-    def heartbeat_record(self, gpu: dict[str, Any] | None) -> dict[str, Any]:
-        """What the API learns from this worker's heartbeat; `gpu` is its NVML reading."""
+    def heartbeat_record(
+        self, gpu: dict[str, Any] | None, memory: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """What the API learns from this worker's heartbeat; `gpu` is its NVML reading,
+        `memory` its resident size and limit (MemoryGuard.reading)."""
         return {
             "worker_id": self.worker_id,
             "host": socket.gethostname(),
@@ -80,6 +83,7 @@ class WorkerState:
             "backend": self.backend,
             "device": self.device,
             "gpu": gpu,
+            "memory": memory,
             "model_loaded": self.model_loaded,
             "error": self.fatal,
             "current_job": self.current_job,
