@@ -122,7 +122,7 @@ class DockerEngine:
         their containers back with the engine); the projects' names."""
         projects = set(self.docker(
             "ps", "-a", "--filter", "label=com.docker.compose.project",
-            "--format", '{{index .Labels "com.docker.compose.project"}}',
+            "--format", '{{.Label "com.docker.compose.project"}}',
         ).split())
         stale = sorted(name for name in projects if name.startswith(TEST_PROJECT_PREFIX))
         for name in stale:
