@@ -2,6 +2,17 @@
 
 from __future__ import annotations
 
+# What a client sent is quoted in messages up to this many characters: a 60 KB id or path
+# is not echoed back whole.
+MAX_QUOTED = 200
+
+
+def quoted(text: str, limit: int = MAX_QUOTED) -> str:
+    """`text` for a message: whole when short, else its start and its length."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text)} characters)"
+
 
 class PosepipeError(Exception):
     """Base of every error posepipe raises on purpose."""

@@ -16,6 +16,7 @@ import uvicorn
 from pymongo.database import Database
 
 from posepipe.api.app import create_app
+from posepipe.api.protocol import JsonErrorsHttpToolsProtocol
 from posepipe.config import Settings
 from posepipe.store.client import ensure_indexes, sync_client
 from tests.servers import MongoServer, RedisServer, free_port
@@ -50,6 +51,7 @@ class ApiServer:
         config = uvicorn.Config(
             create_app(settings), host="127.0.0.1", port=self.port,
             log_config=None, access_log=False, lifespan="on", timeout_graceful_shutdown=2,
+            http=JsonErrorsHttpToolsProtocol,  # as `posepipe api` serves it
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="api-server", daemon=True)

@@ -17,6 +17,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from posepipe.api.errors import install_error_handlers
 from posepipe.api.metrics import ApiMetrics
 from posepipe.api.middleware import RequestContextMiddleware
+from posepipe.api.openapi import install_openapi
 from posepipe.api.routes import health, imports, jobs, metrics, system, videos, workers
 from posepipe.config import Settings, get_settings
 from posepipe.errors import DependencyUnavailable
@@ -69,8 +70,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/api/openapi.json",
         docs_url="/api/docs",
         redoc_url=None,
+        # No redirect from `/api/jobs/` (or `/api/jobs/%2F`) to `/api/jobs`: a path that is
+        # not served answers the JSON 404 like any other.
+        redirect_slashes=False,
     )
     install_error_handlers(app)
+    install_openapi(app)
     app.add_middleware(RequestContextMiddleware, metrics=metrics_)
     app.include_router(health.router)
     app.include_router(videos.router)

@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pymongo.errors import ConnectionFailure, PyMongoError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from posepipe.errors import (
     DependencyUnavailable,
@@ -26,6 +27,7 @@ from posepipe.errors import (
     PosepipeError,
     UndecodableVideo,
     UploadTooLarge,
+    quoted,
 )
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,7 @@ _HTTP_CODES = {
     415: "unsupported_media_type",
 }
 RETRY_AFTER_S = "5"
+_METHODS = ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")
 
 
 def status_for(exc: PosepipeError) -> int:
@@ -124,9 +127,35 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = _HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}")
     message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+    headers = dict(exc.headers or {})
     if exc.status_code == 404 and message == "Not Found":
-        message = f"nothing is served at {request.url.path}"
-    return error_response(exc.status_code, code, message, dict(exc.headers or {}))
+        message = f"nothing is served at {_shown_path(request)}"
+    if exc.status_code == 405:
+        # Starlette names the methods of the first route whose path matched; a path served
+        # by several routes (GET and DELETE /api/jobs/{id}) allows all of theirs.
+        allowed = _allowed_methods(request)
+        headers["Allow"] = ", ".join(allowed)
+        message = (
+            f"{request.method} is not allowed on {_shown_path(request)}; "
+            f"use {' or '.join(allowed)}"
+        )
+    return error_response(exc.status_code, code, message, headers)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path (asked of the routes, as routing does)."""
+    allowed = []
+    for method in _METHODS:
+        probe = {**request.scope, "method": method}
+        if any(route.matches(probe)[0] == Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return allowed
+
+
+def _shown_path(request: Request) -> str:
+    """The path as the client sent it (`%2F` stays `%2F`), cut short if it is very long."""
+    raw = request.scope.get("raw_path") or request.url.path.encode()
+    return quoted(raw.decode("latin-1"))
 
 
 def install_error_handlers(app: FastAPI) -> None:

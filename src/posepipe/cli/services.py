@@ -28,10 +28,13 @@ def api(
     import uvicorn
 
     import posepipe
+    from posepipe.api.protocol import JsonErrorsHttpToolsProtocol
 
     settings = get_settings()
     _configure_api_logging()
     options = {
+        # Requests the HTTP parser refuses (a URL over 64 KiB) get the JSON error body too.
+        "http": JsonErrorsHttpToolsProtocol,
         "host": host or settings.bind_address,
         "port": settings.api_port if port is None else port,
         "log_config": None,  # the root logger, set up above, formats uvicorn's lines too

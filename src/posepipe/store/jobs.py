@@ -7,7 +7,7 @@ from typing import Any
 from pymongo import DESCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
-from posepipe.errors import JobNotFound
+from posepipe.errors import JobNotFound, quoted
 from posepipe.store.client import JOBS, mongo_errors
 from posepipe.store.models import ACTIVE_STATUSES, FINISHED_STATUSES, JobStatus, utc_now
 
@@ -30,7 +30,7 @@ class JobRepository:
         with mongo_errors():
             doc = await self._jobs.find_one({"_id": job_id})
         if doc is None:
-            raise JobNotFound(f"no job has the id {job_id!r}")
+            raise JobNotFound(f"no job has the id {quoted(repr(job_id))}")
         return doc
 
     async def list(self, *, limit: int, offset: int) -> tuple[list[JobDocument], int]:

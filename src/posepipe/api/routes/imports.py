@@ -16,6 +16,7 @@ from fastapi import APIRouter, Request, Response
 
 from posepipe.api.deps import BrokerDep, JobsDep, MediaDep, SettingsDep
 from posepipe.api.job_intake import describe_video, keep_video, undo_job
+from posepipe.api.openapi import multipart_files
 from posepipe.api.schemas import VideoCreated, error_responses
 from posepipe.api.uploads import probe_upload, receive_files
 from posepipe.jobs.queue import enqueue_job
@@ -41,7 +42,13 @@ _ERRORS = error_responses({
 })
 
 
-@router.post("/imports", status_code=201, response_model=VideoCreated, responses=_ERRORS)
+@router.post(
+    "/imports", status_code=201, response_model=VideoCreated, responses=_ERRORS,
+    openapi_extra=multipart_files({
+        "results": "the .pkl file 4D-Humans' track.py wrote",
+        "video": "the video it was computed on",
+    }),
+)
 async def import_results(
     request: Request,
     response: Response,

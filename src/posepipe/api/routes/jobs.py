@@ -13,7 +13,7 @@ from fastapi.responses import FileResponse, StreamingResponse
 
 from posepipe.api.deps import FramesDep, JobsDep, MediaDep, RedisDep
 from posepipe.api.exports import poses_csv, poses_json
-from posepipe.api.schemas import ErrorBody, JobPublic, JobsPublic
+from posepipe.api.schemas import ErrorBody, JobPublic, JobsPublic, error_responses
 from posepipe.api.sse import job_events
 from posepipe.errors import JobNotReady, OverlayNotFound, SourceVideoNotFound
 from posepipe.jobs.keys import events_channel
@@ -24,9 +24,16 @@ from posepipe.store.models import JobStatus, OverlayState
 
 log = logging.getLogger(__name__)
 
-router = APIRouter(prefix="/api/jobs", tags=["jobs"])
+# Every jobs route reads MongoDB (and some Redis): when one is away the answer is a 503.
+router = APIRouter(
+    prefix="/api/jobs", tags=["jobs"],
+    responses=error_responses({503: "MongoDB or Redis does not answer"}),
+)
 
 OVERLAY_WAIT_S = 60.0
+# MongoDB takes a skip up to 2^63 - 1 and refuses more with a server error; the int32 range
+# is far beyond any job history and every MongoDB-compatible server takes it.
+MAX_LIST_OFFSET = 2**31 - 1
 OVERLAY_POLL_S = 0.25
 
 _NOT_FOUND: dict[int | str, dict[str, object]] = {
@@ -42,7 +49,7 @@ _NOT_READY: dict[int | str, dict[str, object]] = {
 async def list_jobs(
     jobs: JobsDep,
     limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_LIST_OFFSET),
 ) -> JobsPublic:
     """Jobs, newest first."""
     items, total = await jobs.list(limit=limit, offset=offset)
@@ -103,7 +110,12 @@ async def job_poses(
 
 @router.get(
     "/{job_id}/overlay.mp4",
-    responses={**_NOT_READY, 200: {"content": {"video/mp4": {}}}, 206: {"description": "a range"}},
+    responses={
+        **_NOT_READY,
+        404: {"model": ErrorBody, "description": "no job has this id, or it has no overlay"},
+        200: {"content": {"video/mp4": {}}},
+        206: {"content": {"video/mp4": {}}, "description": "the range asked for"},
+    },
     response_class=FileResponse,
 )
 async def job_overlay(job_id: str, jobs: JobsDep, media: MediaDep) -> FileResponse:
@@ -130,7 +142,12 @@ async def job_overlay(job_id: str, jobs: JobsDep, media: MediaDep) -> FileRespon
 
 @router.get(
     "/{job_id}/video",
-    responses={**_NOT_FOUND, 200: {"content": {"video/mp4": {}}}, 206: {"description": "a range"}},
+    responses={
+        404: {"model": ErrorBody, "description": "no job has this id, or its video is gone"},
+        # The type of the file uploaded: MP4, QuickTime, WebM, Matroska...
+        200: {"content": {"video/*": {}}},
+        206: {"content": {"video/*": {}}, "description": "the range asked for"},
+    },
     response_class=FileResponse,
 )
 async def job_video(job_id: str, jobs: JobsDep, media: MediaDep) -> FileResponse:

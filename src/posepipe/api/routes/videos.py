@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, Response
 
 from posepipe.api.deps import BrokerDep, JobsDep, MediaDep, SettingsDep
 from posepipe.api.job_intake import describe_video, keep_video, undo_job
+from posepipe.api.openapi import multipart_files
 from posepipe.api.schemas import VideoCreated, error_responses
 from posepipe.api.uploads import probe_upload, receive_files
 from posepipe.jobs.queue import enqueue_job
@@ -29,7 +30,10 @@ _ERRORS = error_responses({
 })
 
 
-@router.post("/videos", status_code=201, response_model=VideoCreated, responses=_ERRORS)
+@router.post(
+    "/videos", status_code=201, response_model=VideoCreated, responses=_ERRORS,
+    openapi_extra=multipart_files({"file": "the video (any container FFmpeg reads)"}),
+)
 async def upload_video(
     request: Request,
     response: Response,
