@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-$(shell echo $(EXTRAS) | tr , -)
 
 .PHONY: help install demo test test-deps test-python frontend-deps lint format schema \
         dev-native bench gpu-check clean test-frontend openapi bench-reload lock doctor \
-        test-compose compose-up compose-down
+        test-compose compose-up compose-down fuzz screenshots
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -53,6 +53,9 @@ compose-up: $(STAMP) ## build and start the Compose stack on Docker (or a privat
 
 compose-down: ## stop what compose-up started (VOLUMES=1 also deletes the data volumes)
 	scripts/compose-stack.sh down
+
+fuzz: $(STAMP) test-deps ## the API fuzzer alone (schemathesis on a live stack; part of make test)
+	$(PY) -m pytest tests/integration/test_api_fuzz.py -q
 
 test-frontend: frontend-deps ## the frontend's type check and unit tests (vitest)
 	npm --prefix frontend run typecheck
