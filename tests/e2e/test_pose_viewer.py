@@ -44,6 +44,15 @@ def _wait_for_drawn_frame(page: Page, frame: int) -> None:
     )
 
 
+def _settled_time(page: Page) -> float:
+    """currentTime once the paused video has no seek pending."""
+    page.wait_for_function(
+        "() => { const v = document.querySelector('[data-testid=pose-video]');"
+        " return v.paused && !v.seeking && v.readyState >= 2; }"
+    )
+    return float(page.evaluate("document.querySelector('[data-testid=pose-video]').currentTime"))
+
+
 def _check_skeleton_pixels(page: Page, doc: dict[str, Any]) -> int:
     """The drawn frame's visible joints have track-coloured pixels; the bars stay empty."""
     geometry = viewer_geometry(page)
@@ -107,7 +116,8 @@ def test_upload_watch_and_view_poses(page: Page, ui_url: str, stack: NativeStack
     expect(page.get_by_test_id("pose-3d")).to_have_attribute("data-joints", "33")
 
     # Playing at double speed: drawn frames advance with the video, and when it stops the
-    # canvas shows exactly the frame on screen.
+    # picture settles on the middle of currentTime's frame (a seek, so the browser shows
+    # exactly that frame whatever its load) and the canvas draws that frame.
     page.get_by_label("Speed").select_option("2")
     assert video.evaluate("v => v.playbackRate") == 2
     video.evaluate("v => { v.currentTime = 0; return v.play(); }")
@@ -118,15 +128,18 @@ def test_upload_watch_and_view_poses(page: Page, ui_url: str, stack: NativeStack
         page.wait_for_timeout(50)
     video.evaluate("v => v.pause()")
     assert len(seen) >= 8, f"only frames {sorted(seen)} were drawn in 3 s of playback at 2x"
-    page.wait_for_timeout(300)
-    now = float(video.evaluate("v => v.currentTime"))
+    now = _settled_time(page)
     shown = max(f["i"] for f in doc["frames"] if f["t"] <= now + 1e-3)
+    assert abs(now - (doc["frames"][shown]["t"] + 0.5 / fps)) < 1e-3, (now, shown)
     _wait_for_drawn_frame(page, shown)
     _check_skeleton_pixels(page, doc)
 
-    # Frame stepping, and hiding the only person clears the canvas.
-    page.get_by_role("button", name="Frame ▶").click()
-    _wait_for_drawn_frame(page, shown + 1)
+    # Frame stepping: one frame per click, either way; hiding the only person clears it.
+    forward = page.get_by_role("button", name="Frame ▶")
+    back = page.get_by_role("button", name="◀ Frame")
+    for button, frame in ((forward, shown + 1), (forward, shown + 2), (back, shown + 1)):
+        button.click()
+        _wait_for_drawn_frame(page, frame)
     page.get_by_test_id("track-list").get_by_role("checkbox").uncheck()
     page.wait_for_function(
         "document.querySelector('[data-testid=pose-canvas]').dataset.people === '0'"

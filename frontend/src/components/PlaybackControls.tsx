@@ -1,7 +1,7 @@
 // Playback rate, frame stepping and the frame number, under the video's own controls.
 import { useEffect, useState } from "react";
 import { formatClock } from "../format";
-import { frameAtTime } from "../pose/frames";
+import { frameAtTime, frameSeekTime } from "../pose/frames";
 import type { MediaClock } from "../pose/mediaClock";
 import type { FramePoses } from "../pose/types";
 
@@ -25,12 +25,14 @@ export function PlaybackControls({ video, fps, clock, frames }: PlaybackControls
     return () => video.removeEventListener("ratechange", sync);
   }, [video]);
 
-  const step = (frames: number) => {
-    if (!video || !(fps > 0)) return;
+  const step = (offset: number) => {
+    if (!video) return;
+    // From the frame on screen; rounding clock.time instead would skip a frame whenever
+    // the clock reads the middle of one (after a seek or a pause).
+    const target = frameSeekTime(frames, clock.time, fps, offset);
+    if (target === null) return;
     video.pause();
-    // Aim at the middle of the target frame so rounding cannot land on its neighbour.
-    const index = Math.round(clock.time * fps) + frames;
-    video.currentTime = Math.max(0, (index + 0.5) / fps);
+    video.currentTime = target;
   };
   const frame = frameAtTime(frames, time, fps);
 

@@ -6,6 +6,7 @@ import { backingSize, containRect, pointMapper, strokeWidth } from "../pose/geom
 import type { MediaClock } from "../pose/mediaClock";
 import type { PoseDocument } from "../pose/types";
 import { useFrameCallback } from "../pose/useFrameCallback";
+import { useSettleOnPause } from "../pose/useSettleOnPause";
 import { PlaybackControls } from "./PlaybackControls";
 
 export interface PoseViewerProps {
@@ -70,6 +71,7 @@ export function PoseViewer({ src, fallbackSrc, doc, hidden, clock, seekTo = null
     [draw, clock],
   );
   useFrameCallback(video, onFrame);
+  useSettleOnPause(video, doc.frames, doc.video.fps);
 
   // Redraw the frame on screen when what is shown or the size changes.
   useEffect(() => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { frameAtTime, personInFrame, summariseTracks } from "./frames";
+import { frameAtTime, frameSeekTime, personInFrame, summariseTracks } from "./frames";
 import type { FramePoses, PersonPose } from "./types";
 
 const person = (track: number, kp3d = true): PersonPose => ({
@@ -46,6 +46,37 @@ describe("frameAtTime", () => {
     expect(frameAtTime(frames, 1.4, 5)?.i).toBe(7);
     const gap: FramePoses[] = [{ i: 0, t: 0, people: [] }, { i: 5, t: 1, people: [] }];
     expect(frameAtTime(gap, 0.5, 5)).toBeNull();
+  });
+});
+
+describe("frameSeekTime", () => {
+  it("aims at the middle of the frame shown, wherever in it the time is", () => {
+    expect(frameSeekTime(frames, 0.4, 5)).toBeCloseTo(0.5, 9);
+    expect(frameSeekTime(frames, 0.59, 5)).toBeCloseTo(0.5, 9);
+    expect(frameSeekTime(frames, 0.6 - 1e-4, 5)).toBeCloseTo(0.7, 9); // the clock's rounding
+  });
+
+  it("steps one frame at a time from the middle of a frame, never two", () => {
+    let time = frameSeekTime(frames, 0, 5)!;
+    const seen = [];
+    for (let k = 0; k < 5; k += 1) {
+      time = frameSeekTime(frames, time, 5, 1)!;
+      seen.push(frameAtTime(frames, time, 5)?.i);
+    }
+    expect(seen).toEqual([1, 2, 3, 4, 5]);
+    expect(frameAtTime(frames, frameSeekTime(frames, time, 5, -1)!, 5)?.i).toBe(4);
+  });
+
+  it("counts video frames over a frame lost to decoding", () => {
+    // Frame 6 has no result: stepping from 5 lands in its time, then on 7.
+    expect(frameSeekTime(frames, 1.0, 5, 1)).toBeCloseTo(1.3, 9);
+    expect(frameSeekTime(frames, 1.3, 5, 1)).toBeCloseTo(1.5, 9);
+  });
+
+  it("never aims before the start, and gives up without a frame rate", () => {
+    expect(frameSeekTime(frames, 0, 5, -3)).toBe(0);
+    expect(frameSeekTime(frames, 0.5, 0)).toBeNull();
+    expect(frameSeekTime(frames, NaN, 5)).toBeNull();
   });
 });
 

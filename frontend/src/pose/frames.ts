@@ -26,6 +26,28 @@ export function frameAtTime(frames: FramePoses[], time: number, fps: number): Fr
   return frame;
 }
 
+/**
+ * Where to seek so that the frame `offset` frames after the one shown at `time` is on
+ * screen: half a frame into it, so that rounding in the player cannot land on a neighbour.
+ * Counted in video frames (1 / fps), over frames lost to decoding errors too. Null when the
+ * frame rate is unknown.
+ */
+export function frameSeekTime(
+  frames: FramePoses[],
+  time: number,
+  fps: number,
+  offset = 0,
+): number | null {
+  if (!(fps > 0) || !Number.isFinite(time)) return null;
+  const period = 1 / fps;
+  // The result frame shown, while `time` is within its own frame time; else (a frame lost
+  // to decoding, no results there) the video frame on the 1 / fps grid.
+  const shown = frameAtTime(frames, time, fps);
+  const within = shown !== null && time + SLACK_S < shown.t + period;
+  const start = within ? shown.t : Math.floor((time + SLACK_S) * fps) * period;
+  return Math.max(0, start + (offset + 0.5) * period);
+}
+
 /** The person with this track id in a frame, if there. */
 export function personInFrame(frame: FramePoses | null, track: number): PersonPose | null {
   return frame?.people.find((p) => p.track === track) ?? null;

@@ -1,5 +1,5 @@
 // Calls back with the media time of each frame the <video> presents: while playing at any
-// rate, after a seek, and once the first frame is ready.
+// rate, after a seek, once the first frame is ready, and when playback stops.
 import { useEffect, useRef } from "react";
 
 type VideoWithFrameCallback = HTMLVideoElement & {
@@ -34,7 +34,12 @@ export function useFrameCallback(
       // currentTime, which runs ahead of the picture between frames.
       const onVideoFrame = (_now: number, meta: { mediaTime: number }) => {
         if (stopped) return;
-        emit(meta.mediaTime);
+        // Paused, a callback can still come for a frame presented around the pause, whose
+        // mediaTime is not where playback stopped; the paused picture is settled on
+        // currentTime's frame (useSettleOnPause), so currentTime is the truth then, and
+        // during a seek 'seeked' tells when its frame is there.
+        if (!v.paused) emit(meta.mediaTime);
+        else if (!v.seeking) emit(v.currentTime);
         handle = v.requestVideoFrameCallback!(onVideoFrame);
       };
       handle = v.requestVideoFrameCallback!(onVideoFrame);
@@ -47,9 +52,13 @@ export function useFrameCallback(
     const onPlay = () => {
       if (!hasFrameCallback(v)) raf = requestAnimationFrame(tick);
     };
-    // Paused seeks and the first frame: currentTime is then the time of the frame shown.
-    const onStill = () => emit(v.currentTime);
+    // Paused seeks, a pause and the first frame: currentTime is then the time of the frame
+    // shown (or about to be, once a pause has settled it).
+    const onStill = () => {
+      if (!v.seeking) emit(v.currentTime);
+    };
     v.addEventListener("play", onPlay);
+    v.addEventListener("pause", onStill);
     v.addEventListener("seeked", onStill);
     v.addEventListener("loadeddata", onStill);
     if (v.readyState >= 2) onStill();
@@ -59,6 +68,7 @@ export function useFrameCallback(
       if (handle && v.cancelVideoFrameCallback) v.cancelVideoFrameCallback(handle);
       cancelAnimationFrame(raf);
       v.removeEventListener("play", onPlay);
+      v.removeEventListener("pause", onStill);
       v.removeEventListener("seeked", onStill);
       v.removeEventListener("loadeddata", onStill);
     };
