@@ -57,6 +57,9 @@ compose-down: ## stop what compose-up started (VOLUMES=1 also deletes the data v
 fuzz: $(STAMP) test-deps ## the API fuzzer alone (schemathesis on a live stack; part of make test)
 	$(PY) -m pytest tests/integration/test_api_fuzz.py -q
 
+screenshots: $(STAMP) test-deps frontend-deps ## refresh docs/screenshots/*.png from the e2e tests that check those pages
+	$(PY) -m pytest tests/e2e -m screenshots --screenshots-dir docs/screenshots -q
+
 test-frontend: frontend-deps ## the frontend's type check and unit tests (vitest)
 	npm --prefix frontend run typecheck
 	npm --prefix frontend test

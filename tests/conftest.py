@@ -17,6 +17,16 @@ VIDEOS = DATA / "videos"
 REFERENCE = DATA / "reference"
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--screenshots-dir",
+        type=Path,
+        default=None,
+        help="also save the documentation's screenshots (tests marked `screenshots`) here; "
+        "`make screenshots` refreshes docs/screenshots this way",
+    )
+
+
 @pytest.fixture(scope="session")
 def videos_dir() -> Path:
     """`data/videos` of the repository, read in place."""

@@ -12,7 +12,7 @@ import os
 import shutil
 import signal
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -139,6 +139,24 @@ def _keep_errors(message: ConsoleMessage, errors: list[str]) -> None:
     # an older API lacks); anything else logged as an error is the app's own complaint.
     if message.type == "error" and "Failed to load resource" not in message.text:
         errors.append(message.text)
+
+
+@pytest.fixture
+def doc_screenshot(page: Page, request: pytest.FixtureRequest) -> Callable[..., Path]:
+    """Screenshot the page for the documentation: into test-artifacts/e2e/, and into
+    `--screenshots-dir` when given (`make screenshots`: docs/screenshots), taken by the very
+    tests that check what the page shows, so the README's pictures cannot go stale."""
+    target: Path | None = request.config.getoption("--screenshots-dir")
+
+    def take(name: str, *, full_page: bool = False) -> Path:
+        path = artifact(name)
+        page.screenshot(path=str(path), full_page=full_page)
+        if target is not None:
+            target.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target / name)
+        return path
+
+    return take
 
 
 def artifact(name: str) -> Path:

@@ -4,6 +4,8 @@ draws each person where they are in the picture, in step with the video."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -76,7 +78,10 @@ def _check_skeleton_pixels(page: Page, doc: dict[str, Any]) -> int:
     return len(joints)
 
 
-def test_upload_watch_and_view_poses(page: Page, ui_url: str, stack: NativeStack) -> None:
+@pytest.mark.screenshots
+def test_upload_watch_and_view_poses(
+    page: Page, ui_url: str, stack: NativeStack, doc_screenshot: Callable[..., Path]
+) -> None:
     job_id = upload_in_browser(page, ui_url, CLIP)
     page.screenshot(path=str(artifact("upload.png")))
 
@@ -87,7 +92,7 @@ def test_upload_watch_and_view_poses(page: Page, ui_url: str, stack: NativeStack
     expect(row.get_by_test_id("job-progress")).to_have_attribute("aria-valuenow", "100")
     expect(row).to_contain_text("mediapipe")
     expect(row).to_contain_text("65 frames")
-    page.screenshot(path=str(artifact("jobs.png")))
+    doc_screenshot("jobs.png")
 
     # Job: the viewer opens with the video, the canvas, the people and the 3D view.
     row.get_by_role("link").click()
@@ -156,4 +161,4 @@ def test_upload_watch_and_view_poses(page: Page, ui_url: str, stack: NativeStack
         response = httpx.get(f"{ui_url}{href}", timeout=60)
         assert response.status_code == 200, (name, response.status_code)
         assert response.headers["content-type"].startswith(kind)
-    page.screenshot(path=str(artifact("job.png")))
+    doc_screenshot("job.png")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +16,10 @@ from tests.stack import NativeStack
 pytestmark = pytest.mark.e2e
 
 
-def test_system_page_shows_each_service(page: Page, ui_url: str, stack: NativeStack) -> None:
+@pytest.mark.screenshots
+def test_system_page_shows_each_service(
+    page: Page, ui_url: str, stack: NativeStack, doc_screenshot: Callable[..., Path]
+) -> None:
     page.goto(f"{ui_url}/system")
     services = page.get_by_test_id("system-services")
     for name in ("backend-api", "mongodb", "redis", "pose_service"):
@@ -33,7 +38,7 @@ def test_system_page_shows_each_service(page: Page, ui_url: str, stack: NativeSt
     expect(gpu).not_to_contain_text("does not relay")
     expect(gpu.get_by_role("progressbar")).to_have_count(0)  # no GPU memory bar, no chart
     expect(page.get_by_test_id("worker-current-job")).to_have_text("idle")
-    page.screenshot(path=str(artifact("system.png")), full_page=True)
+    doc_screenshot("system.png", full_page=True)
 
 
 def _the_live_worker(stack: NativeStack) -> dict[str, Any]:
