@@ -31,10 +31,10 @@ router = APIRouter(
 )
 
 OVERLAY_WAIT_S = 60.0
-# MongoDB takes a skip up to 2^63 - 1 and refuses more with a server error; the int32 range
-# is far beyond any job history and every MongoDB-compatible server takes it.
-MAX_LIST_OFFSET = 2**31 - 1
 OVERLAY_POLL_S = 0.25
+# pymongo cannot send a skip over 2^63 - 1 (OverflowError: a 500 before this bound); the
+# int32 range is far beyond any job history, and every MongoDB-compatible server takes it.
+MAX_LIST_OFFSET = 2**31 - 1
 
 _NOT_FOUND: dict[int | str, dict[str, object]] = {
     404: {"model": ErrorBody, "description": "no job has this id"}
