@@ -107,7 +107,7 @@ def main() -> int:
                     if name.startswith("posepipe/"):
                         engine.docker("image", "rm", "-f", name, check=False)
                 engine.docker("builder", "prune", "-af", timeout=600)
-            first = stack.build(tries=1)
+            first = stack.build()
             print(f"build ({'cold' if args.cold else 'as the cache was'}): {first:.1f} s",
                   flush=True)
             (stack.root / "src" / "posepipe" / "__init__.py").write_text(

@@ -5,9 +5,13 @@ FROM python:3.11-slim-bookworm AS builder
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_DEFAULT_TIMEOUT=60 \
     PIP_RETRIES=10 \
+    PIP_RESUME_RETRIES=10 \
     PATH=/opt/venv/bin:$PATH \
     VIRTUAL_ENV=/opt/venv
-RUN python -m venv /opt/venv
+# pip >= 25.1 resumes a download that stalls part way (PIP_RESUME_RETRIES) instead of failing
+# the whole build on the largest wheels; the venv's bundled pip is older.
+RUN python -m venv /opt/venv \
+    && pip install --no-cache-dir --upgrade "pip>=25.1"
 WORKDIR /build
 # The lock is complete (compiled by `make lock`), hence --no-deps.
 COPY requirements/api.txt requirements/

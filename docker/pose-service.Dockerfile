@@ -15,6 +15,7 @@ ENV DEBIAN_FRONTEND=noninteractive \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_DEFAULT_TIMEOUT=60 \
     PIP_RETRIES=10 \
+    PIP_RESUME_RETRIES=10 \
     PATH=/opt/venv/bin:$PATH \
     VIRTUAL_ENV=/opt/venv
 # libgl1/libegl1/libglib2.0-0: the import check at the end of this stage loads OpenCV and
@@ -25,7 +26,8 @@ RUN apt-get update \
         python3.10 python3.10-venv python3.10-dev git build-essential ca-certificates \
         libgl1 libegl1 libglib2.0-0 \
     && rm -rf /var/lib/apt/lists/* \
-    && python3.10 -m venv /opt/venv
+    && python3.10 -m venv /opt/venv \
+    && pip install --no-cache-dir --upgrade "pip>=25.1"
 WORKDIR /build
 # Dependencies first (the code comes last), each from a lock file: torch cu121 by hand, the
 # rest compiled (`make lock`) and installed with --no-deps because the lock is complete.
@@ -99,9 +101,13 @@ FROM python:3.11-slim-bookworm AS builder-cpu
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_DEFAULT_TIMEOUT=60 \
     PIP_RETRIES=10 \
+    PIP_RESUME_RETRIES=10 \
     PATH=/opt/venv/bin:$PATH \
     VIRTUAL_ENV=/opt/venv
-RUN python -m venv /opt/venv
+# pip >= 25.1 resumes a download that stalls part way (PIP_RESUME_RETRIES) instead of failing
+# the whole build on the largest wheels; the venv's bundled pip is older.
+RUN python -m venv /opt/venv \
+    && pip install --no-cache-dir --upgrade "pip>=25.1"
 WORKDIR /build
 COPY requirements/pose-cpu.txt requirements/
 RUN --mount=type=cache,target=/root/.cache/pip \
