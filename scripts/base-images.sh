@@ -17,6 +17,10 @@ NPM_VERSION=10.9.0
 
 say() { echo "base-images: $*" >&2; }
 
+# What the stand-ins are made from: a stand-in carrying another hash is rebuilt.
+INPUTS=$( (cat "$0" "$STANDINS"/*; echo "$NODE_VERSION $NPM_VERSION") | sha256sum | cut -c1-16)
+
+label() { docker image inspect -f "{{index .Config.Labels \"$2\"}}" "$1" 2>/dev/null; }
 is_standin() { [ "$(docker image inspect -f '{{index .Config.Labels "io.posepipe.standin"}}' "$1" 2>/dev/null)" = true ]; }
 present() { docker image inspect "$1" >/dev/null 2>&1; }
 
@@ -26,7 +30,8 @@ try_pull() { timeout 600 docker pull -q "$1" >/dev/null 2>&1; }
 build() {  # build TAG DOCKERFILE CONTEXT: retried, since package downloads fail now and then
   local tag=$1 file=$2 context=$3 n
   for n in 1 2 3; do
-    if docker build -q -t "$tag" -f "$file" "$context" >/dev/null; then return; fi
+    if docker build -q -t "$tag" --label "io.posepipe.standin.inputs=$INPUTS" \
+        -f "$file" "$context" >/dev/null; then return; fi
     say "building $tag failed (try $n of 3)"
     sleep 5
   done
@@ -34,7 +39,8 @@ build() {  # build TAG DOCKERFILE CONTEXT: retried, since package downloads fail
 }
 
 debian_base() {
-  present posepipe-standin/debian:bookworm && return
+  [ -n "${DEBIAN_BASE_DONE:-}" ] && return
+  DEBIAN_BASE_DONE=1
   if ! present posepipe-standin/rootfs:bookworm; then
     command -v debootstrap >/dev/null || {
       say "apt-get install debootstrap"
@@ -84,8 +90,10 @@ ensure() {
   local name=$1
   if try_pull "$name"; then
     echo "$name pulled"
-  elif present "$name"; then
-    if is_standin "$name"; then echo "$name standin"; else echo "$name present"; fi
+  elif present "$name" && ! is_standin "$name"; then
+    echo "$name present"
+  elif [ "$(label "$name" io.posepipe.standin.inputs)" = "$INPUTS" ]; then
+    echo "$name standin"
   else
     say "no registry answers for $name: building a stand-in from Debian's packages"
     standin "$name"
