@@ -38,15 +38,19 @@ class Settings(BaseSettings):
     pose_gpu_memory_fraction: float = Field(0.9, gt=0.0, le=1.0)
     pose_hmr2_detector: Literal["vitdet", "regnety"] = "vitdet"
     pose_batch_size: int = Field(8, ge=1, le=256)
+    # The mediapipe backend looks for up to this many people per frame; 1 runs the faster
+    # single-person solution (README, "How many people").
+    pose_max_people: int = Field(4, ge=1, le=32)
     model_cache_dir: Path = Path("/models")
     # Read (never set) by posepipe.gpu to explain a CUDA_VISIBLE_DEVICES that hides the GPU.
     cuda_visible_devices: str | None = None
     # A 4D-Humans checkout: its track.py (HMR2_4dhuman) is not part of the installed package.
     pose_hmr2_repo_dir: Path = Path("/opt/4D-Humans")
 
-    # Tracking: a person unseen for more than this many frames gets a new track id.
-    track_max_lost_frames: int = Field(15, ge=0)
-    track_min_iou: float = Field(0.1, ge=0.0, le=1.0)
+    # Tracking: a person unseen for more than this many frames gets a new track id; a person
+    # matches a track when their joints lie within this share of their size of its joints.
+    track_max_lost_frames: int = Field(15, ge=1)
+    track_max_distance: float = Field(0.4, gt=0.0, le=2.0)
 
     # Storage and services.
     media_dir: Path = Path("./media")

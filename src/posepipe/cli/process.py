@@ -15,13 +15,13 @@ from posepipe.cli.output import (
     write_results,
 )
 from posepipe.cli.progress import progress_for
-from posepipe.config import BackendChoice, get_settings
+from posepipe.config import BackendChoice, Settings, get_settings
 from posepipe.errors import InvalidInput
 from posepipe.gpu import peak_gpu_memory_bytes
 from posepipe.memory import describe_peak, memory_limit, peak_rss_bytes
 from posepipe.pose.pipeline import RunSummary, run_pipeline
 from posepipe.pose.select import build_backend
-from posepipe.pose.tracking import Tracker
+from posepipe.pose.tracking import LASTING_TRACK_S, tracker_from_settings
 from posepipe.results import PoseFileSink
 from posepipe.video.probe import VideoInfo, probe_video
 
@@ -42,9 +42,20 @@ def process(
         case_sensitive=False,
     ),
     overlay: bool = typer.Option(True, "--overlay/--no-overlay", help="Also render overlay.mp4."),
+    max_people: int | None = typer.Option(
+        None,
+        "--max-people",
+        min=1,
+        max=32,
+        help="mediapipe: most people looked for per frame; 1 is the faster single-person "
+        "path (default: POSE_MAX_PEOPLE, else 4)",
+        show_default=False,
+    ),
 ) -> None:
     """Find and track the people in VIDEO; write DIR/poses.json and DIR/overlay.mp4."""
     settings = get_settings()
+    if max_people is not None:
+        settings = settings.model_copy(update={"pose_max_people": max_people})
     console = Console(stderr=True, highlight=False)
     configure_cli_logging(settings)
     target = out_dir or Path("out") / video.stem
@@ -57,13 +68,14 @@ def process(
     summary, load_s = write_results(
         target,
         console,
-        lambda work_dir: _run(video, info, work_dir, backend, overlay, console),
+        lambda work_dir: _run(settings, video, info, work_dir, backend, overlay, console),
         subject=video,
     )
     _print_summary(summary, load_s, target, overlay)
 
 
 def _run(
+    settings: Settings,
     video: Path,
     info: VideoInfo,
     work_dir: Path,
@@ -71,7 +83,6 @@ def _run(
     overlay: bool,
     console: Console,
 ) -> tuple[RunSummary, float]:
-    settings = get_settings()
     chosen = build_backend(settings, choice)
     console.print(f"backend: [bold]{chosen.backend.name}[/] ({chosen.reason})")
     rotated = f", rotated {info.rotation}°" if info.rotation else ""
@@ -89,7 +100,7 @@ def _run(
             chosen.backend,
             sink,
             progress_for("poses", console),
-            tracker=Tracker(settings.track_max_lost_frames, settings.track_min_iou),
+            tracker=tracker_from_settings(settings),
             batch_size=settings.pose_batch_size,
         )
         if overlay:
@@ -113,7 +124,9 @@ def _print_summary(summary: RunSummary, load_s: float, target: Path, overlay: bo
         f"frames: {summary.frames}{lost}\n"
         f"frames with a person: {summary.frames_with_people} "
         f"({100 * summary.frames_with_people / max(1, summary.frames):.0f}%)\n"
-        f"tracks: {summary.tracks}\n"
+        f"tracks: {summary.tracks} ({summary.lasting_tracks} followed for "
+        f"{LASTING_TRACK_S:g} s or more)\n"
+        f"most people in one frame: {summary.most_people}\n"
         f"speed: {summary.fps:.1f} fps (model load {load_s:.1f} s, poses {summary.wall_s:.1f} s)\n"
         f"memory: {describe_peak(peak_rss_bytes(), memory_limit(), peak_gpu_memory_bytes())}\n"
         f"results: {target / 'poses.json'}"

@@ -1,6 +1,8 @@
 """MediaPipe Pose (BlazePose "full", model_complexity=1) on the CPU: one person per frame.
 
-Its model files ship inside the pinned mediapipe==0.10.21 wheel, so it runs offline.
+Its model files ship inside the pinned mediapipe==0.10.21 wheel, so it runs offline. The
+legacy solution is the fast path for POSE_MAX_PEOPLE=1; several people per frame run in
+`mediapipe_multi` (MediaPipe Tasks, the same two models). Helpers both share live here.
 """
 
 from __future__ import annotations
@@ -27,11 +29,9 @@ log = logging.getLogger(__name__)
 
 # Complexity 1 ("full") is the only model inside the wheel; 0 and 2 download at run time.
 MODEL_COMPLEXITY = 1
-_BBOX_MARGIN = 0.05
-_BLANK = np.zeros(
-    (240, 320, 3), dtype=np.uint8
-)  # share of the box size added on each side of the landmarks' extent
-
+_BBOX_MARGIN = 0.05  # share of the box size added on each side of the landmarks' extent
+# A non-square blank frame: warms every calculator of the graph without finding anyone.
+BLANK_FRAME = np.zeros((240, 320, 3), dtype=np.uint8)
 
 
 class MediaPipeBackend:
@@ -66,7 +66,7 @@ class MediaPipeBackend:
                 raise BackendUnavailable(
                     "the mediapipe backend needs the 'pose' extra: pip install 'posepipe[pose]'"
                 ) from exc
-            with _native_stderr_silenced(not log.isEnabledFor(logging.DEBUG)):
+            with native_stderr_silenced(not log.isEnabledFor(logging.DEBUG)):
                 self._pose = self._build(mp_pose)
             self.load_s = time.perf_counter() - started
             log.info("mediapipe pose model loaded in %.2f s", self.load_s)
@@ -82,7 +82,7 @@ class MediaPipeBackend:
         )
         # The first frames pay for graph set-up (and print the C++ start-up warnings, once);
         # pay here, not on the first job. A non-square frame reaches every calculator.
-        pose.process(_BLANK)
+        pose.process(BLANK_FRAME)
         pose.reset()
         return pose
 
@@ -90,9 +90,9 @@ class MediaPipeBackend:
         self.load()
         # reset() restarts the graph; its calculators open (and log C++ warnings) on
         # scheduler threads. Processing one blank frame waits for them, inside the silence.
-        with _native_stderr_silenced(not log.isEnabledFor(logging.DEBUG)):
+        with native_stderr_silenced(not log.isEnabledFor(logging.DEBUG)):
             self._pose.reset()
-            self._pose.process(_BLANK)
+            self._pose.process(BLANK_FRAME)
 
     def infer(self, frames: Sequence[DecodedFrame]) -> list[list[Observation]]:
         if self._pose is None:
@@ -100,7 +100,7 @@ class MediaPipeBackend:
         if self._found_anyone:
             return [self._infer_one(frame) for frame in frames]
         # The landmark stage logs a C++ warning once per process, at the first person found.
-        with _native_stderr_silenced(not log.isEnabledFor(logging.DEBUG)):
+        with native_stderr_silenced(not log.isEnabledFor(logging.DEBUG)):
             found = [self._infer_one(frame) for frame in frames]
         self._found_anyone = any(found)
         return found
@@ -115,29 +115,34 @@ class MediaPipeBackend:
         result = self._pose.process(frame.image)
         if result.pose_landmarks is None:
             return []
+        world = result.pose_world_landmarks
         height, width = frame.image.shape[:2]
-        kp2d = np.array(
-            [(lm.x * width, lm.y * height, lm.visibility) for lm in result.pose_landmarks.landmark],
-            dtype=np.float64,
-        )
-        kp3d = None
-        if result.pose_world_landmarks is not None:
-            kp3d = np.array(
-                [(lm.x, lm.y, lm.z) for lm in result.pose_world_landmarks.landmark],
-                dtype=np.float64,
-            )
-        kp2d[:, 2] = np.clip(kp2d[:, 2], 0.0, 1.0)
         return [
-            Observation(
-                bbox=_bbox_of(kp2d, width, height),
-                score=float(np.mean(kp2d[:, 2])),
-                kp2d=kp2d,
-                kp3d=kp3d,
+            observation_of(
+                result.pose_landmarks.landmark,
+                None if world is None else world.landmark,
+                width,
+                height,
             )
         ]
 
 
-def _bbox_of(kp2d: np.ndarray, width: int, height: int) -> tuple[float, float, float, float]:
+def observation_of(
+    landmarks: Sequence[Any], world: Sequence[Any] | None, width: int, height: int
+) -> Observation:
+    """One person from MediaPipe's normalised landmarks (and world landmarks, in metres)."""
+    kp2d = np.array([(lm.x * width, lm.y * height, lm.visibility) for lm in landmarks])
+    kp2d[:, 2] = np.clip(kp2d[:, 2], 0.0, 1.0)
+    kp3d = None if world is None else np.array([(lm.x, lm.y, lm.z) for lm in world])
+    return Observation(
+        bbox=bbox_of(kp2d, width, height),
+        score=float(np.mean(kp2d[:, 2])),
+        kp2d=kp2d,
+        kp3d=kp3d,
+    )
+
+
+def bbox_of(kp2d: np.ndarray, width: int, height: int) -> tuple[float, float, float, float]:
     """The landmarks' extent plus a margin, clipped to the frame."""
     x0, y0 = kp2d[:, 0].min(), kp2d[:, 1].min()
     x1, y1 = kp2d[:, 0].max(), kp2d[:, 1].max()
@@ -151,7 +156,7 @@ def _bbox_of(kp2d: np.ndarray, width: int, height: int) -> tuple[float, float, f
 
 
 @contextmanager
-def _native_stderr_silenced(silence: bool) -> Iterator[None]:
+def native_stderr_silenced(silence: bool) -> Iterator[None]:
     """Send file descriptor 2 to /dev/null: MediaPipe's C++ logs ignore Python's logging."""
     if not silence:
         yield

@@ -67,6 +67,8 @@ class RunSummary:
     tracks: int
     frames_lost: int
     wall_s: float
+    lasting_tracks: int = 0  # tracks followed for LASTING_TRACK_S or more
+    most_people: int = 0  # the most people in one frame
 
     @property
     def fps(self) -> float:
@@ -116,7 +118,7 @@ def run_pipeline(
         )
     )
     started = time.perf_counter()
-    done = with_people = 0
+    done = with_people = most_people = 0
     progress.start(info.frames)
     try:
         with FrameStream(info, queue_size=queue_size) as stream:
@@ -125,14 +127,18 @@ def run_pipeline(
                 batch.append(frame)
                 if len(batch) < batch_size:
                     continue
-                with_people += _process_batch(batch, backend, tracker, sink)
+                found = _process_batch(batch, backend, tracker, sink)
+                with_people += found.with_people
+                most_people = max(most_people, found.most_people)
                 done += len(batch)
                 batch = []
                 progress.update(done)
                 if should_stop is not None and should_stop():
                     raise JobCanceled("the job was canceled")
             if batch:
-                with_people += _process_batch(batch, backend, tracker, sink)
+                found = _process_batch(batch, backend, tracker, sink)
+                with_people += found.with_people
+                most_people = max(most_people, found.most_people)
                 done += len(batch)
                 progress.update(done)
         sink.finish(video_meta(info, frames=done, frames_lost=stream.frames_lost))
@@ -144,20 +150,31 @@ def run_pipeline(
         tracks=tracker.tracks_started,
         frames_lost=stream.frames_lost,
         wall_s=time.perf_counter() - started,
+        lasting_tracks=tracker.lasting_tracks(info.fps),
+        most_people=most_people,
     )
     log.info(
-        "pipeline finished: %d frames, %d with people, %d tracks, %.1f fps",
+        "pipeline finished: %d frames, %d with people, %d tracks (%d lasting), "
+        "at most %d people in a frame, %.1f fps",
         summary.frames,
         summary.frames_with_people,
         summary.tracks,
+        summary.lasting_tracks,
+        summary.most_people,
         summary.fps,
     )
     return summary
 
 
+@dataclass(frozen=True)
+class _BatchFound:
+    with_people: int  # frames with anyone in them
+    most_people: int  # the most people in one frame
+
+
 def _process_batch(
     batch: list[DecodedFrame], backend: PoseBackend, tracker: Tracker, sink: ResultSink
-) -> int:
+) -> _BatchFound:
     results = backend.infer(batch)
     frames = []
     for frame, people in zip(batch, results, strict=True):
@@ -172,7 +189,10 @@ def _process_batch(
             )
         )
     sink.write(frames)
-    return sum(1 for f in frames if f.people)
+    return _BatchFound(
+        with_people=sum(1 for f in frames if f.people),
+        most_people=max(len(f.people) for f in frames),
+    )
 
 
 def to_person_pose(track: int, person: Observation) -> PersonPose:

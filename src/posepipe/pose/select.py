@@ -46,7 +46,7 @@ def build_backend(settings: Settings, choice: BackendChoice | None = None) -> Ba
     """Build the backend asked for (`POSE_BACKEND` unless `choice` overrides it)."""
     choice = choice or settings.pose_backend
     if choice is BackendChoice.MEDIAPIPE:
-        return BackendChoiceResult(_mediapipe(), "asked for mediapipe")
+        return BackendChoiceResult(_mediapipe(settings), "asked for mediapipe")
     if choice is BackendChoice.HMR2:
         reason = hmr2_unavailable_reason(settings)
         if reason is not None:
@@ -57,13 +57,22 @@ def build_backend(settings: Settings, choice: BackendChoice | None = None) -> Ba
         return BackendChoiceResult(
             _hmr2(settings), "auto: CUDA and the hmr2 model files are present"
         )
-    return BackendChoiceResult(_mediapipe(), f"auto: mediapipe on the CPU, since {reason}")
+    return BackendChoiceResult(
+        _mediapipe(settings), f"auto: mediapipe on the CPU, since {reason}"
+    )
 
 
-def _mediapipe() -> PoseBackend:
-    from posepipe.pose.mediapipe_backend import MediaPipeBackend
+def _mediapipe(settings: Settings) -> PoseBackend:
+    if settings.pose_max_people == 1:
+        # One person: the legacy solution, faster and closer to the reference landmarks.
+        from posepipe.pose.mediapipe_backend import MediaPipeBackend
 
-    return MediaPipeBackend()
+        return MediaPipeBackend()
+    from posepipe.pose.mediapipe_multi import MediaPipeMultiBackend
+
+    return MediaPipeMultiBackend(
+        max_people=settings.pose_max_people, model_cache_dir=settings.model_cache_dir
+    )
 
 
 def _hmr2(settings: Settings) -> PoseBackend:

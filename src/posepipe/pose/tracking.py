@@ -1,121 +1,175 @@
 """Stable track ids across frames, for any number of people per frame.
 
-A person is matched to the track whose last box overlaps theirs most (IoU), or, when no box
-overlaps enough, whose last box centre is near (within half its diagonal): a fast mover
-seen again after a gap. A track unseen for more than `max_lost_frames` frames is retired,
-so a person lost for longer and found again gets a new id (setting TRACK_MAX_LOST_FRAMES,
-default 15: half a second at 30 fps).
+People are followed by their joints with norfair (a Kalman filter per joint, predicted to the
+next frame): a person is matched to the track whose predicted joints lie nearest theirs, if
+the mean distance is under `max_distance` of the person's size. Boxes overlap when one child
+stands behind another; joints do not, which is why ids never pass from one person to the
+other on the kids clip, where box overlap did (bench/RESULTS.md, "Tracking").
 
-Backends that track themselves (PHALP) pass their own id as `track_hint`; it is kept as
-the match, and the same gap rule applies to it.
+A track seen for `max_lost_frames` frames or more keeps its id through up to that many
+frames without a match; one seen for fewer, through as many frames as it was seen (a
+detection that flickers once does not hold an id for long). Longer gaps give a new id
+(setting TRACK_MAX_LOST_FRAMES, default 15: half a second at 30 fps).
+
+Backends that track themselves (PHALP) pass their own id as `track_hint`; it is kept as the
+match, and the same gap rule applies to it. The whole state is plain data (`snapshot`,
+`restore`), so a job can go on in another process with the same ids.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
+from posepipe.pose import norfair_state
 from posepipe.pose.backend import Observation
 
-Box = tuple[float, float, float, float]
+if TYPE_CHECKING:
+    from posepipe.config import Settings
+
+# A track followed this long counts as a person in summaries (the CLI's, the web viewer's
+# people list: frontend/src/pose/frames.ts keeps the same figure). Shorter ones are mostly a
+# skeleton the model got wrong for a frame or two, or one person found twice.
+LASTING_TRACK_S = 0.5
+
+# Joints less visible than this on either side are left out of the distance (a hidden hand
+# is guessed by the model and wanders); with fewer than _MIN_JOINTS left, all joints count.
+_VISIBLE = 0.5
+_MIN_JOINTS = 3
 
 
 @dataclass
-class _Track:
+class _HintedTrack:
     track_id: int
-    box: Box
     last_seen: int
-    hint: int | None = None
 
 
-def iou(a: Box, b: Box) -> float:
-    """Intersection over union of two x0, y0, x1, y1 boxes."""
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
-
-
-def _near(previous: Box, box: Box) -> bool:
-    diagonal = math.hypot(previous[2] - previous[0], previous[3] - previous[1])
-    dx = (previous[0] + previous[2] - box[0] - box[2]) / 2
-    dy = (previous[1] + previous[3] - box[1] - box[3]) / 2
-    return math.hypot(dx, dy) < diagonal / 2
-
-
-@dataclass
 class Tracker:
     """Gives each observation a track id that stays the same while the person stays in view."""
 
-    max_lost_frames: int = 15
-    min_iou: float = 0.1
-    _tracks: list[_Track] = field(default_factory=list)
-    _next_id: int = 1
-    _hints: dict[int, _Track] = field(default_factory=dict)
+    def __init__(self, max_lost_frames: int = 15, max_distance: float = 0.4) -> None:
+        if max_lost_frames < 1:
+            raise ValueError(f"max_lost_frames must be at least 1, not {max_lost_frames}")
+        self.max_lost_frames = max_lost_frames
+        self.max_distance = max_distance
+        self._joints = norfair_state.new_tracker(
+            max_lost_frames, max_distance, _KeypointDistance()
+        )
+        self._ids: dict[int, int] = {}  # norfair's object id -> our track id
+        self._hints: dict[int, _HintedTrack] = {}  # the backend's id -> our track
+        self._next_id = 1
+        self._last_frame = -1
+        self._frames_seen: dict[int, int] = {}  # track id -> frames it was given in
 
     @property
     def tracks_started(self) -> int:
         """How many track ids have been handed out."""
         return self._next_id - 1
 
+    def lasting_tracks(self, fps: float) -> int:
+        """How many tracks were given in LASTING_TRACK_S worth of frames or more."""
+        least = max(1, math.ceil(LASTING_TRACK_S * fps))
+        return sum(1 for frames in self._frames_seen.values() if frames >= least)
+
     def update(self, frame_index: int, people: list[Observation]) -> list[int]:
         """The track id of each observation in `people`, in the same order."""
-        self._retire(frame_index)
+        # Frames lost to decode errors still age the tracks.
+        for _ in range(self._last_frame + 1, frame_index):
+            self._joints.update([])
+        self._last_frame = frame_index
         ids: list[int | None] = [None] * len(people)
-        free = list(self._tracks)
-
         for n, person in enumerate(people):
             if person.track_hint is not None:
-                track = self._hints.get(person.track_hint)
-                if track is not None and track in free:
-                    free.remove(track)
-                    ids[n] = self._extend(track, person, frame_index)
+                ids[n] = self._follow_hint(person.track_hint, frame_index)
 
-        pairs = sorted(
-            (
-                (self._affinity(track.box, person.bbox), n, track)
-                for n, person in enumerate(people)
-                if ids[n] is None and person.track_hint is None
-                for track in free
-            ),
-            key=lambda pair: pair[0],
-            reverse=True,
-        )
-        for affinity, n, track in pairs:
-            if affinity <= 0 or ids[n] is not None or track not in free:
-                continue
-            free.remove(track)
-            ids[n] = self._extend(track, people[n], frame_index)
+        import norfair
 
-        for n, person in enumerate(people):
-            if ids[n] is None:
-                ids[n] = self._start(person, frame_index)
-        return [i for i in ids if i is not None]
+        unhinted = [n for n, person in enumerate(people) if person.track_hint is None]
+        detections = [
+            norfair.Detection(
+                points=people[n].kp2d[:, :2].astype(np.float64),
+                scores=people[n].kp2d[:, 2].astype(np.float64),
+            )
+            for n in unhinted
+        ]
+        for obj in self._joints.update(detections):
+            for n, detection in zip(unhinted, detections, strict=True):
+                if obj.last_detection is detection:
+                    ids[n] = self._track_of(obj.id)
+        given = [self._new_id() if i is None else i for i in ids]
+        for track_id in given:
+            self._frames_seen[track_id] = self._frames_seen.get(track_id, 0) + 1
+        return given
 
-    def _affinity(self, previous: Box, box: Box) -> float:
-        overlap = iou(previous, box)
-        if overlap >= self.min_iou:
-            return overlap
-        # Below the IoU gate, a nearby centre still matches, ranked below any overlap.
-        return self.min_iou / 2 if _near(previous, box) else 0.0
+    def snapshot(self) -> dict[str, Any]:
+        """The tracker's state as plain JSON-able data, for `restore` in another process."""
+        return {
+            "next_id": self._next_id,
+            "last_frame": self._last_frame,
+            "tracks": [
+                {"id": t.track_id, "hint": hint, "last_seen": t.last_seen}
+                for hint, t in self._hints.items()
+            ],
+            "hints": [[hint, t.track_id] for hint, t in self._hints.items()],
+            "joints": norfair_state.dump(self._joints),
+            "joint_ids": [[obj_id, track_id] for obj_id, track_id in self._ids.items()],
+            "frames_seen": [[track_id, n] for track_id, n in self._frames_seen.items()],
+        }
 
-    def _extend(self, track: _Track, person: Observation, frame_index: int) -> int:
-        track.box = person.bbox
+    def restore(self, state: dict[str, Any]) -> None:
+        """Continue from a `snapshot`: the next update gives the ids this tracker would have."""
+        last_seen = {int(t["id"]): int(t["last_seen"]) for t in state["tracks"]}
+        self._next_id = int(state["next_id"])
+        self._last_frame = int(state["last_frame"])
+        self._hints = {
+            int(hint): _HintedTrack(int(track_id), last_seen.get(int(track_id), self._last_frame))
+            for hint, track_id in state["hints"]
+        }
+        norfair_state.load(self._joints, state["joints"])
+        self._ids = {int(obj_id): int(track_id) for obj_id, track_id in state["joint_ids"]}
+        self._frames_seen = {int(track_id): int(n) for track_id, n in state["frames_seen"]}
+
+    def _follow_hint(self, hint: int, frame_index: int) -> int:
+        track = self._hints.get(hint)
+        if track is None or frame_index - track.last_seen > self.max_lost_frames + 1:
+            track = self._hints[hint] = _HintedTrack(self._new_id(), frame_index)
         track.last_seen = frame_index
         return track.track_id
 
-    def _start(self, person: Observation, frame_index: int) -> int:
-        track = _Track(self._next_id, person.bbox, frame_index, person.track_hint)
-        self._next_id += 1
-        self._tracks.append(track)
-        if person.track_hint is not None:
-            self._hints[person.track_hint] = track
-        return track.track_id
+    def _track_of(self, object_id: int) -> int:
+        if object_id not in self._ids:
+            self._ids[object_id] = self._new_id()
+        return self._ids[object_id]
 
-    def _retire(self, frame_index: int) -> None:
-        alive = [t for t in self._tracks if frame_index - t.last_seen <= self.max_lost_frames + 1]
-        for track in self._tracks:
-            if track not in alive and track.hint is not None:
-                self._hints.pop(track.hint, None)
-        self._tracks = alive
+    def _new_id(self) -> int:
+        self._next_id += 1
+        return self._next_id - 1
+
+
+def tracker_from_settings(settings: Settings) -> Tracker:
+    """A tracker with TRACK_MAX_LOST_FRAMES and TRACK_MAX_DISTANCE."""
+    return Tracker(settings.track_max_lost_frames, settings.track_max_distance)
+
+
+class _KeypointDistance:
+    """Mean distance between a person's joints and a track's predicted ones, over their size.
+
+    norfair's vectorised distance interface: a matrix, candidates by tracked objects.
+    """
+
+    def get_distances(self, objects: Any, candidates: Any) -> np.ndarray:
+        matrix = np.full((len(candidates or []), len(objects)), np.inf, dtype=np.float64)
+        for c, candidate in enumerate(candidates or []):
+            points, scores = candidate.points, candidate.scores
+            extent = points.max(axis=0) - points.min(axis=0)
+            size = max(float(np.hypot(*extent)), 1.0)
+            for o, obj in enumerate(objects):
+                shown = (scores > _VISIBLE) & (obj.last_detection.scores > _VISIBLE)
+                if shown.sum() < _MIN_JOINTS:
+                    shown[:] = True
+                gaps = np.linalg.norm(points[shown] - obj.estimate[shown], axis=1)
+                matrix[c, o] = float(gaps.mean()) / size
+        return matrix

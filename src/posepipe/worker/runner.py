@@ -28,7 +28,7 @@ from posepipe.memory import MemoryLimit, describe_peak
 from posepipe.phalp.jobs import IMPORT_FIELD, is_import, run_import
 from posepipe.pose.backend import PoseBackend
 from posepipe.pose.pipeline import RunSummary, run_pipeline
-from posepipe.pose.tracking import Tracker
+from posepipe.pose.tracking import tracker_from_settings
 from posepipe.skeletons import SKELETONS
 from posepipe.store.frames import FrameStore
 from posepipe.store.job_updates import JobStore
@@ -251,7 +251,7 @@ class JobRunner:
         try:
             return run_pipeline(
                 info, self.backend, sink, progress,
-                tracker=Tracker(self.settings.track_max_lost_frames, self.settings.track_min_iou),
+                tracker=tracker_from_settings(self.settings),
                 batch_size=self.settings.pose_batch_size,
                 should_stop=should_stop,
             )
