@@ -93,13 +93,13 @@ def pack_bundle(models: dict[str, bytes], target: Path) -> None:
     )
 
 
-def ensure_bundle(cache_dir: Path) -> Path:
+def ensure_bundle(cache_dir: Path, models: dict[str, bytes] | None = None) -> Path:
     """The bundle's path in `cache_dir/mediapipe/`, packed there first when missing.
 
-    Written under a temporary name and renamed into place, so a reader (another worker,
-    a crash half-way) never sees a partial file.
+    `models` defaults to the installed wheel's. Written under a temporary name and renamed
+    into place, so a reader (another worker, a crash half-way) never sees a partial file.
     """
-    models = wheel_model_bytes()
+    models = wheel_model_bytes() if models is None else models
     folder = cache_dir / BUNDLE_DIR
     target = folder / f"{BUNDLE_PREFIX}{bundle_digest(models)}.task"
     if target.is_file():

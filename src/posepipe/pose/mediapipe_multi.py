@@ -130,11 +130,11 @@ class MediaPipeMultiBackend:
         try:
             return {"model_asset_path": str(ensure_bundle(self._model_cache_dir))}
         except OSError as exc:
-            # A read-only or missing model cache (a laptop without MODEL_CACHE_DIR): the
-            # bundle is packed in memory instead, about a second at each start.
-            log.warning(
-                "cannot keep the mediapipe pose bundle in MODEL_CACHE_DIR (%s): packing it in "
-                "memory at each start; set MODEL_CACHE_DIR to a writable folder to keep it",
+            # A model cache this user cannot write (the default /models on a laptop): the
+            # bundle is packed in memory instead, well under a second at each start.
+            log.info(
+                "cannot keep the mediapipe pose bundle in MODEL_CACHE_DIR (%s): packed in "
+                "memory; set MODEL_CACHE_DIR to a writable folder to keep it",
                 exc,
             )
             return {"model_asset_buffer": bundle_bytes_in_memory()}
