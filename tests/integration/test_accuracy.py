@@ -1,19 +1,25 @@
-"""The mediapipe backend against real clips: reference landmarks and detection rate."""
+"""The mediapipe backend against real clips, on both of its paths (several people, the
+default; one person, POSE_MAX_PEOPLE=1): reference landmarks, detection rate, and on the kids
+clip both children found and tracked apart (scored against tests/kids_clip.py)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from posepipe.pose.mediapipe_backend import MediaPipeBackend
-from posepipe.pose.pipeline import ResultHeader, run_pipeline
+from posepipe.config import BackendChoice, Settings
+from posepipe.pose.backend import PoseBackend
+from posepipe.pose.pipeline import ResultHeader, RunSummary, run_pipeline
+from posepipe.pose.select import build_backend
 from posepipe.pose.tracking import Tracker
 from posepipe.schema import FramePoses, VideoMeta
 from posepipe.video.probe import probe_video
+from tests import kids_clip
 from tests.conftest import REFERENCE
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -25,6 +31,7 @@ CLIPS = [
     "multi_person_kids_jumping_on_bed.mp4",
 ]
 LEFT_SHOULDER, RIGHT_SHOULDER, LEFT_HIP, RIGHT_HIP = 11, 12, 23, 24
+PATHS = {"several": Settings().pose_max_people, "one": 1}  # POSE_MAX_PEOPLE of each path
 
 
 class _ListSink:
@@ -48,29 +55,42 @@ class _Quiet:
     def finish(self) -> None: ...
 
 
-@pytest.fixture(scope="module")
-def backend():
-    backend = MediaPipeBackend()
+@dataclass
+class _Run:
+    sink: _ListSink
+    summary: RunSummary
+
+
+@pytest.fixture(scope="module", params=list(PATHS))
+def backend(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[PoseBackend]:
+    settings = Settings(
+        pose_max_people=PATHS[request.param], model_cache_dir=tmp_path_factory.mktemp("models")
+    )
+    backend = build_backend(settings, BackendChoice.MEDIAPIPE).backend
     backend.load()
     yield backend
     backend.close()
 
 
 @pytest.fixture(scope="module")
-def results(backend: MediaPipeBackend, videos_dir: Path) -> dict[str, _ListSink]:
+def results(backend: PoseBackend, videos_dir: Path) -> dict[str, _Run]:
     out = {}
     for clip in CLIPS:
         sink = _ListSink()
-        run_pipeline(probe_video(videos_dir / clip), backend, sink, _Quiet(), tracker=Tracker())
-        out[clip] = sink
+        summary = run_pipeline(
+            probe_video(videos_dir / clip), backend, sink, _Quiet(), tracker=Tracker()
+        )
+        out[clip] = _Run(sink, summary)
     return out
 
 
-def test_squats_landmarks_match_the_reference(results: dict[str, _ListSink]) -> None:
+def test_squats_landmarks_match_the_reference(results: dict[str, _Run]) -> None:
     reference = np.array(
         json.loads((REFERENCE / "single_person_squats_portrait.blazepose_full.json").read_text())
     )[:, :, :2]
-    frames = results["single_person_squats_portrait.mp4"].frames
+    frames = results["single_person_squats_portrait.mp4"].sink.frames
     assert len(frames) == len(reference) == 65
     errors = []
     for frame, expected in zip(frames, reference, strict=True):
@@ -80,22 +100,51 @@ def test_squats_landmarks_match_the_reference(results: dict[str, _ListSink]) -> 
         hips = (expected[LEFT_HIP] + expected[RIGHT_HIP]) / 2
         torso = np.linalg.norm(shoulders - hips)
         errors.append(np.linalg.norm(found - expected, axis=1).mean() / torso)
+    print(f"squats: mean error {np.mean(errors):.4f}, worst {np.max(errors):.4f} of torso length")
     assert np.mean(errors) < 0.05, f"mean error {np.mean(errors):.3f} of torso length"
     assert np.max(errors) < 0.10, f"worst frame {np.argmax(errors)}: {np.max(errors):.3f}"
 
 
 @pytest.mark.parametrize("clip", CLIPS)
 def test_a_person_is_found_in_at_least_95_percent_of_frames(
-    results: dict[str, _ListSink], clip: str
+    results: dict[str, _Run], clip: str
 ) -> None:
-    sink = results[clip]
+    sink = results[clip].sink
     found = sum(1 for f in sink.frames if f.people)
     assert sink.video is not None and sink.video.frames == len(sink.frames)
     assert found / len(sink.frames) >= 0.95, f"{found}/{len(sink.frames)} frames with a person"
 
 
-def test_kp3d_are_world_landmarks_in_metres(results: dict[str, _ListSink]) -> None:
-    person = results["single_person_squats_portrait.mp4"].frames[0].people[0]
+def test_nobody_else_is_found_in_the_single_person_clips(results: dict[str, _Run]) -> None:
+    for clip in CLIPS[:3]:
+        run = results[clip]
+        assert run.summary.most_people == 1, clip
+        assert run.summary.lasting_tracks == 1, clip
+
+
+def test_the_kids_are_found_together_and_never_swap_ids(
+    backend: PoseBackend, results: dict[str, _Run]
+) -> None:
+    run = results[kids_clip.CLIP]
+    score = kids_clip.score_tracks(
+        [[(p.track, p.kp2d, p.score) for p in frame.people] for frame in run.sink.frames]
+    )
+    print(
+        f"kids clip ({backend.version}): both found in {score.both_found} of "
+        f"{score.both_visible} frames; switches {score.switches}; ids {score.ids}; "
+        f"{len(score.distinct)} ids, {run.summary.lasting_tracks} lasting"
+    )
+    assert score.switches == 0 and score.mixed_tracks == []
+    if run.summary.most_people == 1:  # the single-person path: the girl, always
+        assert score.ids["boy"] == [] and run.summary.lasting_tracks == 1
+        return
+    assert score.both_found >= 0.4 * score.both_visible
+    assert run.summary.lasting_tracks == 2  # the girl throughout, the boy after his hiding
+    assert len(score.distinct) <= 10
+
+
+def test_kp3d_are_world_landmarks_in_metres(results: dict[str, _Run]) -> None:
+    person = results["single_person_squats_portrait.mp4"].sink.frames[0].people[0]
     kp3d = np.array(person.kp3d)
     hips = (kp3d[LEFT_HIP] + kp3d[RIGHT_HIP]) / 2
     assert np.linalg.norm(hips) < 0.1  # hip-centred
