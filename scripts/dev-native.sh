@@ -2,7 +2,8 @@
 # One service of the native stack, as Procfile.dev names it: redis, mongodb, api, worker,
 # frontend. `make dev-native` runs them all with honcho (which reads .env first).
 #
-# Data lives under .dev/ (git-ignored): Redis's AOF, MongoDB's or FerretDB's files, media.
+# Data lives under .dev/ (git-ignored): Redis's AOF, MongoDB's or FerretDB's files, media,
+# the model cache (unless MODEL_CACHE_DIR says otherwise).
 # Redis and MongoDB listen on the ports of REDIS_URL and MONGODB_URL (6379 and 27017 by
 # default), on 127.0.0.1 only; the API on API_PORT (8000), the worker's health server on
 # POSE_HEALTH_PORT (8001), the frontend dev server on FRONTEND_PORT (5173).
@@ -15,6 +16,7 @@ FERRETDB=${POSEPIPE_TOOLS_DIR:-$HOME/.cache/posepipe/bin}/ferretdb
 export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/0}
 export MONGODB_URL=${MONGODB_URL:-mongodb://127.0.0.1:27017/posepipe}
 export MEDIA_DIR=${MEDIA_DIR:-$DATA/media}
+export MODEL_CACHE_DIR=${MODEL_CACHE_DIR:-$DATA/models}
 export API_PORT=${API_PORT:-8000}
 export FRONTEND_PORT=${FRONTEND_PORT:-5173}
 export POSE_HEALTH_PORT=${POSE_HEALTH_PORT:-8001}

@@ -141,6 +141,7 @@ class NativeStack:
                 "MONGODB_URL": f"mongodb://127.0.0.1:{self.mongo.port}/{self.database}",
                 "REDIS_URL": self.redis.url,
                 "MEDIA_DIR": str(self.media_dir),
+                "MODEL_CACHE_DIR": str(self.root / "models"),  # the mediapipe bundle lands here
                 "LOG_FORMAT": "json",
                 "LOG_LEVEL": "INFO",
                 "POSE_BACKEND": "mediapipe",
