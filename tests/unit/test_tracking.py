@@ -113,8 +113,13 @@ def test_lasting_tracks_count_those_followed_for_half_a_second() -> None:
         people = [person(10)] + ([person(400)] if i == 3 else [])
         tracker.update(i, people)
     assert tracker.tracks_started == 2
-    assert tracker.lasting_tracks(fps=30) == 1  # 15 frames needed; the second had one
-    assert tracker.lasting_tracks(fps=2) == 2  # one frame is half a second at 2 fps
+    assert tracker.lasting_tracks(fps=30, frames=20) == 1  # 15 frames needed; one had one
+    assert tracker.lasting_tracks(fps=2, frames=20) == 2  # one frame is half a second at 2 fps
+    # A video shorter than half a second: seen in every frame is enough.
+    short = Tracker()
+    for i in range(4):
+        short.update(i, [person(10)])
+    assert short.lasting_tracks(fps=30, frames=4) == 1
 
 
 def _walk(frames: int) -> list[list[Observation]]:
@@ -142,7 +147,7 @@ def test_a_restored_tracker_continues_exactly_where_the_snapshot_was_taken() -> 
     second.restore(state)
     assert [second.update(i, people) for i, people in enumerate(frames[25:], 25)] == expected[25:]
     assert second.snapshot() == uninterrupted.snapshot()
-    assert second.lasting_tracks(30) == uninterrupted.lasting_tracks(30)
+    assert second.lasting_tracks(30, 60) == uninterrupted.lasting_tracks(30, 60)
 
 
 def test_a_snapshot_of_another_layout_is_refused() -> None:

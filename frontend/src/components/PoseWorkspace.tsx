@@ -14,10 +14,11 @@ const Pose3DView = lazy(() => import("./Pose3DView").then((m) => ({ default: m.P
 
 export function PoseWorkspace({ jobId, doc }: { jobId: string; doc: PoseDocument }) {
   const clock = useMemo(() => new MediaClock(), []);
-  const tracks = useMemo(() => summariseTracks(doc.frames), [doc]);
+  const tracks = useMemo(() => summariseTracks(doc.frames, doc.video.fps), [doc]);
   const [hidden, setHidden] = useState<ReadonlySet<number>>(new Set());
+  // The 3D view opens on the first person (not a brief detection) with 3D joints.
   const [selected, setSelected] = useState<number | null>(
-    () => tracks.find((t) => t.has3d)?.track ?? null,
+    () => (tracks.find((t) => t.has3d && t.lasting) ?? tracks.find((t) => t.has3d))?.track ?? null,
   );
   const [seekTo, setSeekTo] = useState<{ time: number } | null>(null);
 

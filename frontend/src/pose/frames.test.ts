@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { frameAtTime, frameSeekTime, personInFrame, summariseTracks } from "./frames";
+import { frameAtTime, frameSeekTime, lastingFrames, personInFrame, summariseTracks } from "./frames";
 import type { FramePoses, PersonPose } from "./types";
 
 const person = (track: number, kp3d = true): PersonPose => ({
@@ -82,10 +82,22 @@ describe("frameSeekTime", () => {
 
 describe("tracks", () => {
   it("summarises who appears, for how long, and with 3D joints or not", () => {
-    expect(summariseTracks(frames)).toEqual([
-      { track: 1, frames: 9, firstT: 0, lastT: 1.8, has3d: true },
-      { track: 2, frames: 6, firstT: 0.6, lastT: 1.8, has3d: false },
+    expect(summariseTracks(frames, 5)).toEqual([
+      { track: 1, frames: 9, firstT: 0, lastT: 1.8, has3d: true, lasting: true },
+      { track: 2, frames: 6, firstT: 0.6, lastT: 1.8, has3d: false, lasting: true },
     ]);
+  });
+
+  it("tells people from brief detections: half a second, or all of a shorter video", () => {
+    expect(lastingFrames(30, 200)).toBe(15);
+    expect(lastingFrames(5, 65)).toBe(3);
+    expect(lastingFrames(30, 4)).toBe(4);
+    expect(lastingFrames(0, 10)).toBe(1);
+    // Track 1 is in all 9 frames, track 2 in 6: at 12 fps 6 frames are needed, at 13 fps 7,
+    // at 20 fps 10, more than the result has, so all 9.
+    expect(summariseTracks(frames, 12).map((t) => t.lasting)).toEqual([true, true]);
+    expect(summariseTracks(frames, 13).map((t) => t.lasting)).toEqual([true, false]);
+    expect(summariseTracks(frames, 20).map((t) => t.lasting)).toEqual([true, false]);
   });
 
   it("finds a person by track id in a frame", () => {

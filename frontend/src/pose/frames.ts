@@ -59,10 +59,24 @@ export interface TrackSummary {
   firstT: number;
   lastT: number;
   has3d: boolean;
+  /** Seen long enough to be a person rather than a brief detection (lastingFrames). */
+  lasting: boolean;
+}
+
+/**
+ * A track seen for this long is a person; shorter ones are mostly a skeleton the model got
+ * wrong for a frame or two. LASTING_TRACK_S in src/posepipe/pose/tracking.py: the CLI's
+ * summary counts people the same way.
+ */
+export const LASTING_TRACK_S = 0.5;
+
+/** Frames a track must be seen in to count as a person (or all of a shorter video's). */
+export function lastingFrames(fps: number, totalFrames: number): number {
+  return Math.max(1, Math.min(Math.ceil(LASTING_TRACK_S * fps), totalFrames));
 }
 
 /** Every track in a result, ordered by id, with how long it is seen. */
-export function summariseTracks(frames: FramePoses[]): TrackSummary[] {
+export function summariseTracks(frames: FramePoses[], fps: number): TrackSummary[] {
   const byTrack = new Map<number, TrackSummary>();
   for (const frame of frames) {
     for (const person of frame.people) {
@@ -78,9 +92,13 @@ export function summariseTracks(frames: FramePoses[]): TrackSummary[] {
           firstT: frame.t,
           lastT: frame.t,
           has3d: person.kp3d !== null && person.kp3d !== undefined,
+          lasting: false,
         });
       }
     }
   }
-  return [...byTrack.values()].sort((a, b) => a.track - b.track);
+  const least = lastingFrames(fps, frames.length);
+  return [...byTrack.values()]
+    .map((s) => ({ ...s, lasting: s.frames >= least }))
+    .sort((a, b) => a.track - b.track);
 }

@@ -150,7 +150,7 @@ def run_pipeline(
         tracks=tracker.tracks_started,
         frames_lost=stream.frames_lost,
         wall_s=time.perf_counter() - started,
-        lasting_tracks=tracker.lasting_tracks(info.fps),
+        lasting_tracks=tracker.lasting_tracks(info.fps, done),
         most_people=most_people,
     )
     log.info(

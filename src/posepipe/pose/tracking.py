@@ -69,10 +69,11 @@ class Tracker:
         """How many track ids have been handed out."""
         return self._next_id - 1
 
-    def lasting_tracks(self, fps: float) -> int:
-        """How many tracks were given in LASTING_TRACK_S worth of frames or more."""
-        least = max(1, math.ceil(LASTING_TRACK_S * fps))
-        return sum(1 for frames in self._frames_seen.values() if frames >= least)
+    def lasting_tracks(self, fps: float, frames: int) -> int:
+        """How many tracks were given in LASTING_TRACK_S worth of frames or more (or in
+        every one of `frames`, a video shorter than that)."""
+        least = lasting_frames(fps, frames)
+        return sum(1 for seen in self._frames_seen.values() if seen >= least)
 
     def update(self, frame_index: int, people: list[Observation]) -> list[int]:
         """The track id of each observation in `people`, in the same order."""
@@ -147,6 +148,11 @@ class Tracker:
     def _new_id(self) -> int:
         self._next_id += 1
         return self._next_id - 1
+
+
+def lasting_frames(fps: float, frames: int) -> int:
+    """Frames a track must be seen in to count as a person (frames.ts: lastingFrames)."""
+    return max(1, min(math.ceil(LASTING_TRACK_S * fps), frames))
 
 
 def tracker_from_settings(settings: Settings) -> Tracker:
