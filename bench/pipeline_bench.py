@@ -63,7 +63,9 @@ def process_run(path: Path, out_dir: Path) -> dict[str, float]:
 
 
 def _process_cmd(video: Path, out_dir: Path) -> list[str]:
-    """`posepipe process --no-overlay` with the CPU backend, as a command line."""
+    """`posepipe process --no-overlay` with the CPU backend's single-person path (the one
+    (b) measures; bench/multiperson_bench.py measures the multi-person path), as a command
+    line."""
     return [
         sys.executable,
         "-m",
@@ -75,6 +77,8 @@ def _process_cmd(video: Path, out_dir: Path) -> list[str]:
         "--no-overlay",
         "--backend",
         "mediapipe",
+        "--max-people",
+        "1",
     ]
 
 
