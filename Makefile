@@ -9,8 +9,8 @@ EXTRAS ?= pose,api,dev
 STAMP := $(VENV)/.installed-$(shell echo $(EXTRAS) | tr , -)
 
 .PHONY: help install demo test test-deps test-python frontend-deps lint format schema \
-        dev-native bench gpu-check clean test-frontend openapi bench-reload lock doctor \
-        test-compose compose-up compose-down fuzz screenshots
+        dev-native bench bench-tracking gpu-check clean test-frontend openapi bench-reload lock \
+        doctor test-compose compose-up compose-down fuzz screenshots
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -86,7 +86,12 @@ dev-native: $(STAMP) test-deps ## the stack as local processes (honcho, Procfile
 
 bench: $(STAMP) ## run the benchmarks and print their figures (see bench/RESULTS.md)
 	$(PY) bench/pipeline_bench.py
+	$(PY) bench/multiperson_bench.py
 	$(PY) bench/api_bench.py
+
+bench-tracking: $(STAMP) ## who is found and whose id is whose on the kids clip (three trackers)
+	$(PY) -m pip install -q 'supervision==0.30.0'  # ByteTrack, for the comparison only
+	$(PY) bench/tracking_bench.py
 
 bench-reload: $(STAMP) ## seconds from saving a .py file to the change being live (API, worker)
 	$(PY) bench/hot_reload_bench.py
