@@ -184,7 +184,7 @@ def backend_end_to_end(video: Path) -> Result:
     from posepipe.models import missing_model_files
     from posepipe.pose.hmr2_backend import Hmr2Backend
     from posepipe.pose.pipeline import run_pipeline
-    from posepipe.pose.tracking import Tracker
+    from posepipe.pose.tracking import tracker_from_settings
     from posepipe.video.probe import probe_video
 
     settings = get_settings()
@@ -208,7 +208,7 @@ def backend_end_to_end(video: Path) -> Result:
     load_s = time.perf_counter() - started
     info = probe_video(video)
     summary = run_pipeline(info, backend, CountingSink(), LineProgress("hmr2"),
-                           tracker=Tracker(settings.track_max_lost_frames, settings.track_min_iou),
+                           tracker=tracker_from_settings(settings),
                            batch_size=settings.pose_batch_size)
     backend.close()
     return {"ok": summary.frames > 0,

@@ -111,7 +111,7 @@ def test_the_backend_runs_a_video_end_to_end(videos_dir: Path) -> None:
 
     with tempfile.TemporaryDirectory() as work:
         sink = PoseFileSink(Path(work))
-        summary = run_pipeline(info, backend, sink, Progress(), tracker=Tracker(50, 0.1),
+        summary = run_pipeline(info, backend, sink, Progress(), tracker=Tracker(max_lost_frames=50),
                                batch_size=settings.pose_batch_size)
         doc = read_pose_document(Path(work) / "poses.json")
     backend.close()
