@@ -3,7 +3,8 @@
 On the kids clip (960x540, two children): (a) decode only, (b) each backend alone on frames
 decoded beforehand: the single-person solution (POSE_MAX_PEOPLE=1), the multi-person path
 at 2 and at 4 (the default) people, (c) the real `posepipe process --no-overlay` at 4, its
-own fps figure (model load excluded). On a one-person clip (juggling, 1280x720) the single
+own fps figure (model load excluded), and its peak memory on the kids clip and on a minute of
+1080p. On a one-person clip (juggling, 1280x720) the single
 and the multi-person path alone, for what several people cost a video of one. Each measure
 measured in a process of its own (one backend's graph and threads, nothing else), repeated
 and interleaved; medians. Besides frames per second of wall time, CPU milliseconds per
@@ -25,6 +26,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from pipeline_bench import LONG_SOURCE, peak_rss_mb_of, repeat_clip
 
 from posepipe.pose.backend import PoseBackend
 from posepipe.pose.mediapipe_backend import MediaPipeBackend
@@ -76,12 +79,15 @@ def in_child(kind: str, clip: str, cache: Path) -> dict[str, float]:
     return result
 
 
+def _process_cmd(path: Path, out_dir: Path) -> list[str]:
+    return [sys.executable, "-m", "posepipe", "process", str(path), "-o", str(out_dir),
+            "--no-overlay", "--backend", "mediapipe", "--max-people", "4"]
+
+
 def process_fps(path: Path, out_dir: Path, cache: Path) -> float:
     """`posepipe process --no-overlay` with the CPU backend at 4 people: its own fps."""
     proc = subprocess.run(
-        [sys.executable, "-m", "posepipe", "process", str(path), "-o", str(out_dir),
-         "--no-overlay", "--backend", "mediapipe", "--max-people", "4"],
-        capture_output=True, text=True, check=True,
+        _process_cmd(path, out_dir), capture_output=True, text=True, check=True,
         env={**os.environ, "MODEL_CACHE_DIR": str(cache)},
     )
     speed = re.search(r"speed: ([\d.]+) fps", proc.stdout)
@@ -124,6 +130,13 @@ def main() -> None:
             fps_runs.setdefault("process multi4", []).append(
                 process_fps(KIDS, Path(tmp) / f"run{n}", cache)
             )
+        # Memory of the multi-person path: a short clip against a minute of 1080p.
+        os.environ["MODEL_CACHE_DIR"] = str(cache)
+        minute = repeat_clip(LONG_SOURCE, Path(tmp) / "minute.mp4", 1.0)
+        peak_mb = {
+            "kids clip": peak_rss_mb_of(_process_cmd(KIDS, Path(tmp) / "mem-kids"))[0],
+            "1 minute of 1080p": peak_rss_mb_of(_process_cmd(minute, Path(tmp) / "mem-min"))[0],
+        }
 
     fps = {name: med(values) for name, values in fps_runs.items()}
     cpu = {name: med(values) for name, values in cpu_runs.items()}
@@ -134,6 +147,7 @@ def main() -> None:
         "median_fps": fps,
         "median_cpu_ms_per_frame": cpu,
         "process_over_slower_stage": ratio,
+        "peak_rss_mb_process_multi4": peak_mb,
         "runs_fps": fps_runs,
         "runs_cpu_ms_per_frame": cpu_runs,
     }
@@ -157,7 +171,9 @@ def main() -> None:
         f"{cpu['kids single'] / cpu['kids multi4']:.2f} |\n"
         f"| up to 4 / single, juggling clip | "
         f"{fps['one-person multi4'] / fps['one-person single']:.2f} | "
-        f"{cpu['one-person single'] / cpu['one-person multi4']:.2f} |"
+        f"{cpu['one-person single'] / cpu['one-person multi4']:.2f} |\n"
+        f"| peak RSS of (c), kids clip / 1 minute of 1920x1088 | "
+        f"{peak_mb['kids clip']:.0f} MB / {peak_mb['1 minute of 1080p']:.0f} MB | |"
     )
 
 

@@ -162,3 +162,16 @@ def test_a_snapshot_of_another_layout_is_refused() -> None:
 def test_max_lost_frames_must_be_positive() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         Tracker(max_lost_frames=0)
+
+
+def test_the_state_holds_only_who_can_still_come_back() -> None:
+    tracker = Tracker(max_lost_frames=3)
+    for i in range(40):  # a new person every 5 frames, each seen for 2, then gone
+        people = [person(40.0 * (i // 5))] if i % 5 < 2 else []
+        people.append(person(900, hint=100 + i // 5))
+        tracker.update(i, people)
+    assert tracker.tracks_started == 16
+    state = json.loads(json.dumps(tracker.snapshot()))
+    assert len(state["joint_ids"]) <= 1 and len(state["joints"]["objects"]) <= 1
+    assert len(state["hints"]) <= 2
+    assert sorted(n for _, n in state["frames_seen"]) == [2] * 8 + [5] * 8

@@ -100,6 +100,7 @@ class Tracker:
             for n, detection in zip(unhinted, detections, strict=True):
                 if obj.last_detection is detection:
                     ids[n] = self._track_of(obj.id)
+        self._forget_retired(frame_index)
         given = [self._new_id() if i is None else i for i in ids]
         for track_id in given:
             self._frames_seen[track_id] = self._frames_seen.get(track_id, 0) + 1
@@ -139,6 +140,16 @@ class Tracker:
             track = self._hints[hint] = _HintedTrack(self._new_id(), frame_index)
         track.last_seen = frame_index
         return track.track_id
+
+    def _forget_retired(self, frame_index: int) -> None:
+        """Drop what only retired tracks used, so the state stays the size of who is in view."""
+        alive = {obj.id for obj in self._joints.tracked_objects}
+        self._ids = {obj_id: track for obj_id, track in self._ids.items() if obj_id in alive}
+        self._hints = {
+            hint: track
+            for hint, track in self._hints.items()
+            if frame_index - track.last_seen <= self.max_lost_frames + 1
+        }
 
     def _track_of(self, object_id: int) -> int:
         if object_id not in self._ids:
