@@ -4,6 +4,8 @@ colours, and the 3D view switched from one child to the other."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -12,7 +14,6 @@ from playwright.sync_api import Page, expect
 
 from posepipe.video.overlay import track_colour
 from tests.conftest import VIDEOS
-from tests.e2e.conftest import artifact
 from tests.e2e.ui import (
     canvas_patches,
     has_colour,
@@ -66,8 +67,9 @@ def _frame_with_both_apart(doc: dict[str, Any], people: list[int]) -> dict[str, 
     )
 
 
+@pytest.mark.screenshots
 def test_two_children_are_listed_drawn_and_shown_in_3d(
-    page: Page, ui_url: str, stack: NativeStack
+    page: Page, ui_url: str, stack: NativeStack, doc_screenshot: Callable[..., Path]
 ) -> None:
     job_id = upload_in_browser(page, ui_url, CLIP)
     open_jobs_page(page)
@@ -111,7 +113,7 @@ def test_two_children_are_listed_drawn_and_shown_in_3d(
         colour = track_colour(person["track"])
         drawn = [has_colour(p, colour) for p in canvas_patches(page, joints, radius=2)]
         assert sum(drawn) >= 0.9 * len(joints), (person["track"], f"{sum(drawn)}/{len(joints)}")
-    page.screenshot(path=str(artifact("multi-person.png")))
+    doc_screenshot("job-people.png")
 
     # The 3D view follows the person picked in the list.
     pose3d = page.get_by_test_id("pose-3d")
