@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatBytes, formatClock, formatDuration, secondsBetween } from "./format";
+import { backendLabel, formatBytes, formatClock, formatDuration, secondsBetween } from "./format";
 
 describe("format", () => {
   it("formats bytes", () => {
@@ -26,5 +26,16 @@ describe("format", () => {
   it("formats a media clock", () => {
     expect(formatClock(7.44)).toBe("0:07.4");
     expect(formatClock(65)).toBe("1:05.0");
+  });
+});
+
+describe("backendLabel", () => {
+  it("does not repeat a backend name the version already starts with", () => {
+    expect(backendLabel("mediapipe", "mediapipe 0.10.21 pose_landmarker_full")).toBe(
+      "mediapipe 0.10.21 pose_landmarker_full",
+    );
+  });
+  it("names the backend before a bare version", () => {
+    expect(backendLabel("hmr2", "4D-Humans 6ec7965")).toBe("hmr2 4D-Humans 6ec7965");
   });
 });

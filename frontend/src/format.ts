@@ -56,3 +56,9 @@ export function formatClock(seconds: number): string {
   const s = seconds - m * 60;
   return `${m}:${s.toFixed(1).padStart(4, "0")}`;
 }
+
+// "mediapipe 0.10.21 ...", not "mediapipe mediapipe 0.10.21 ...": the version string may
+// already start with the backend's name.
+export function backendLabel(backend: string, version: string): string {
+  return version.startsWith(backend) ? version : `${backend} ${version}`;
+}

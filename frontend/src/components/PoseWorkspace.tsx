@@ -1,6 +1,7 @@
 // The pose viewer with its side panels: people, the 3D view and downloads.
 import { lazy, Suspense, useMemo, useState } from "react";
 import { jobUrls } from "../api/client";
+import { backendLabel } from "../format";
 import { summariseTracks } from "../pose/frames";
 import { MediaClock } from "../pose/mediaClock";
 import type { PoseDocument } from "../pose/types";
@@ -37,7 +38,7 @@ export function PoseWorkspace({ jobId, doc }: { jobId: string; doc: PoseDocument
           fallbackSrc={jobUrls(jobId).overlay}
           doc={doc} hidden={hidden} clock={clock} seekTo={seekTo} />
         <p className="muted small">
-          {doc.backend} {doc.backend_version} · {doc.skeleton.name} · {doc.video.width}×
+          {backendLabel(doc.backend, doc.backend_version)} · {doc.skeleton.name} · {doc.video.width}×
           {doc.video.height} at {Number(doc.video.fps.toFixed(2))} fps · {doc.video.frames} frames
           {doc.video.frames_lost ? ` · ${doc.video.frames_lost} frames could not be decoded` : ""}
         </p>
