@@ -1,10 +1,11 @@
 // Every service's memory, as GET /api/system/memory reports it, and what the page makes of it.
 import type { Client } from "openapi-fetch";
-import { api, toApiError } from "../api/client";
+import { api } from "../api/client";
 import type { paths } from "../api/schema";
 import type { ServiceMemory } from "../api/types";
 import { formatBytes } from "../format";
 import { pushSample } from "./chart";
+import { readOptionalRoute } from "./optionalRoute";
 
 export type MemoryReading =
   | { kind: "ok"; services: ServiceMemory[] }
@@ -13,18 +14,8 @@ export type MemoryReading =
 
 /** Fetch every service's memory; an API without the route says so instead of failing. */
 export async function readMemory(client: Client<paths> = api): Promise<MemoryReading> {
-  let result;
-  try {
-    result = await client.GET("/api/system/memory");
-  } catch {
-    return { kind: "error", message: toApiError(0, null).message };
-  }
-  const { data, error, response } = result;
-  if (response.status === 404 || response.status === 405) return { kind: "unsupported" };
-  if (!response.ok || !data) {
-    return { kind: "error", message: toApiError(response.status, error, response.statusText).message };
-  }
-  return { kind: "ok", services: data.services };
+  const reading = await readOptionalRoute(() => client.GET("/api/system/memory"));
+  return reading.kind === "ok" ? { kind: "ok", services: reading.data.services } : reading;
 }
 
 /** One key per row: a service, and which of its instances (each worker has its own). */
