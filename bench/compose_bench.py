@@ -93,10 +93,17 @@ def main() -> int:
     """Measure and print Markdown tables."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cold", action="store_true")
+    parser.add_argument(
+        "--force", action="store_true",
+        help="allow --cold on the machine's own Docker (it prunes that engine's build cache)",
+    )
     parser.add_argument("--ups", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     engine = DockerEngine.ensure()
+    if args.cold and engine.kind != "private" and not args.force:
+        engine.release()
+        parser.error("--cold prunes the build cache of the machine's own Docker; add --force")
     print(f"engine: {engine.kind} Docker {engine.version}", flush=True)
     print(f"base images: {engine.base_images()}", flush=True)
     with tempfile.TemporaryDirectory(prefix="posepipe-compose-bench-") as tmp:
@@ -129,7 +136,7 @@ def main() -> int:
             api, worker = _hot_reload_in_containers(stack, args.repeats)
         finally:
             stack.down(volumes=True)
-            engine.stop()
+            engine.release()
     api_native, worker_native = measure_native(args.repeats, modes=("inotify",))["inotify"]
     print("\n| service | up -> healthy, median (min, max) |\n|---|---|")
     for name in SERVICES:

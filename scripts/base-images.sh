@@ -16,16 +16,31 @@ NODE_VERSION=22.12.0
 NPM_VERSION=10.9.0
 
 say() { echo "base-images: $*" >&2; }
+die() { say "$*"; exit 1; }
 
-# What the stand-ins are made from: a stand-in carrying another hash is rebuilt.
-INPUTS=$( (cat "$0" "$STANDINS"/*; echo "$NODE_VERSION $NPM_VERSION") | sha256sum | cut -c1-16)
+# What the stand-ins are made from (FerretDB's version is in build-ferretdb.sh): a stand-in
+# carrying another hash is rebuilt.
+INPUTS=$( (cat "$0" "$STANDINS"/* scripts/build-ferretdb.sh; echo "$NODE_VERSION $NPM_VERSION") \
+  | sha256sum | cut -c1-16)
+
+# Scratch space for root filesystems and build contexts, removed however the script ends.
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
 
 label() { docker image inspect -f "{{index .Config.Labels \"$2\"}}" "$1" 2>/dev/null; }
 is_standin() { [ "$(docker image inspect -f '{{index .Config.Labels "io.posepipe.standin"}}' "$1" 2>/dev/null)" = true ]; }
 present() { docker image inspect "$1" >/dev/null 2>&1; }
 
 # A registry that answers gives the real image (and replaces a stand-in of the same name).
-try_pull() { timeout 600 docker pull -q "$1" >/dev/null 2>&1; }
+# After one pull fails the others are not tried: a registry that is not reachable for one
+# image is not for the next, and each try can take minutes to time out.
+NO_REGISTRY=
+try_pull() {
+  [ -z "$NO_REGISTRY" ] || return 1
+  timeout 600 docker pull -q "$1" >/dev/null 2>&1 && return
+  NO_REGISTRY=1
+  return 1
+}
 
 build() {  # build TAG DOCKERFILE CONTEXT: retried, since package downloads fail now and then
   local tag=$1 file=$2 context=$3 n
@@ -42,21 +57,21 @@ debian_base() {
   [ -n "${DEBIAN_BASE_DONE:-}" ] && return
   DEBIAN_BASE_DONE=1
   if ! present posepipe-standin/rootfs:bookworm; then
+    [ "$(id -u)" = 0 ] || die "building the stand-in base images needs root (debootstrap); run as root, or on a machine whose Docker reaches a registry"
     command -v debootstrap >/dev/null || {
       say "apt-get install debootstrap"
       apt-get update -qq
       DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
     }
-    local root
-    root=$(mktemp -d)
+    local root=$WORK/rootfs
     say "debootstrap --variant=minbase bookworm ($DEBIAN_MIRROR)"
-    debootstrap --variant=minbase bookworm "$root" "$DEBIAN_MIRROR" >"$root.log" 2>&1 \
-      || { tail -n 20 "$root.log" >&2; exit 1; }
+    debootstrap --variant=minbase bookworm "$root" "$DEBIAN_MIRROR" >"$WORK/debootstrap.log" 2>&1 \
+      || { tail -n 20 "$WORK/debootstrap.log" >&2; exit 1; }
     tar -C "$root" -c . | docker import - posepipe-standin/rootfs:bookworm >/dev/null
-    rm -rf "$root" "$root.log"
+    rm -rf "$root"
   fi
   local context
-  context=$(mktemp -d)
+  context=$(mktemp -d -p "$WORK")
   mkdir -p "$context/extra-ca"
   # The machine's own extra CAs (a TLS-inspecting proxy's, a company's): builds need them.
   find /usr/local/share/ca-certificates -name '*.crt' -exec cp {} "$context/extra-ca/" \; 2>/dev/null || true
@@ -65,9 +80,9 @@ debian_base() {
 }
 
 standin() {  # standin NAME: build the stand-in for one upstream image name
-  local name=$1 context
+  local name=$1 context ferretdb
   debian_base
-  context=$(mktemp -d)
+  context=$(mktemp -d -p "$WORK")
   case $name in
     python:*) build "$name" "$STANDINS/python.Dockerfile" "$context" ;;
     redis:*) build "$name" "$STANDINS/redis.Dockerfile" "$context" ;;
@@ -79,7 +94,8 @@ standin() {  # standin NAME: build the stand-in for one upstream image name
       build "$name" "$STANDINS/node.Dockerfile" "$context" ;;
     mongo:*)
       ensure node:22.12-bookworm-slim >/dev/null
-      cp "$(scripts/build-ferretdb.sh)" "$context/ferretdb"
+      ferretdb=$(scripts/build-ferretdb.sh)  # its failure stops the script (set -e)
+      cp "$ferretdb" "$context/ferretdb"
       cp "$STANDINS/mongod" "$context/mongod"
       build "$name" "$STANDINS/mongo.Dockerfile" "$context" ;;
   esac

@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import re
 import shlex
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -35,12 +37,6 @@ from tests.servers import free_port
 
 TEST_PROJECT_PREFIX = "posepipe-test-"
 SERVICES = ("redis", "mongodb", "backend-api", "pose-service", "frontend")
-BASE_IMAGES = (
-    "python:3.11-slim-bookworm",
-    "node:22.12-bookworm-slim",
-    "redis:7.4-bookworm",
-    "mongo:7.0",
-)
 
 
 class ComposeError(AssertionError):
@@ -49,18 +45,18 @@ class ComposeError(AssertionError):
 
 @dataclass
 class DockerEngine:
-    """The engine `scripts/docker-engine.sh ensure` found or started, and how to reach it."""
+    """The engine `scripts/docker-engine.sh ensure` found or started, claimed by this process
+    (a private engine stops once no live process claims it)."""
 
     env: dict[str, str]
-    started_here: bool
     kind: str
     version: str
 
     @classmethod
     def ensure(cls) -> DockerEngine:
-        """Find the machine's Docker (>= 25, buildx >= 0.17) or start the private one."""
+        """Find the machine's Docker (>= 25) or start the private one, and claim it."""
         result = subprocess.run(
-            [str(REPO / "scripts" / "docker-engine.sh"), "ensure"],
+            [str(ENGINE_SCRIPT), "ensure", f"pid-{os.getpid()}"],
             capture_output=True,
             text=True,
             timeout=900,
@@ -82,12 +78,7 @@ class DockerEngine:
             timeout=30,
             check=True,
         ).stdout.strip()
-        return cls(
-            env,
-            env.get("POSEPIPE_ENGINE_STARTED") == "1",
-            env.get("POSEPIPE_ENGINE", "host"),
-            version,
-        )
+        return cls(env, env.get("POSEPIPE_ENGINE", "host"), version)
 
     def docker(self, *args: str, timeout: float = 120, check: bool = True) -> str:
         """`docker ARGS` on this engine; its stdout."""
@@ -118,28 +109,42 @@ class DockerEngine:
         return dict(line.split(" ", 1) for line in result.stdout.splitlines() if " " in line)
 
     def remove_stale_stacks(self) -> list[str]:
-        """Take down test stacks an interrupted run left behind (restart policies would bring
-        their containers back with the engine); the projects' names."""
-        projects = set(self.docker(
-            "ps", "-a", "--filter", "label=com.docker.compose.project",
-            "--format", '{{.Label "com.docker.compose.project"}}',
-        ).split())
-        stale = sorted(name for name in projects if name.startswith(TEST_PROJECT_PREFIX))
+        """Take down test stacks whose run has died (restart policies would bring their
+        containers back with the engine); never one of a run still going. Their names."""
+        projects: set[str] = set()
+        for kind in ("ps -a", "volume ls", "network ls"):
+            projects |= set(
+                self.docker(
+                    *kind.split(),
+                    "--filter",
+                    "label=com.docker.compose.project",
+                    "--format",
+                    '{{.Label "com.docker.compose.project"}}',
+                ).split()
+            )
+        stale = sorted(name for name in projects if _run_is_dead(name))
         for name in stale:
-            subprocess.run(["docker", "compose", "-p", name, "down", "-v", "--remove-orphans",
-                            "--timeout", "5"], env=self.env, capture_output=True, timeout=300,
-                           check=False)
-        return stale
-
-    def stop(self) -> None:
-        """Stop the private engine if this run started it (its data root stays, as a cache)."""
-        if self.started_here:
-            subprocess.run(
-                [str(REPO / "scripts" / "docker-engine.sh"), "stop"],
-                env=self.env,
-                timeout=120,
+            result = subprocess.run(
+                ["docker", "compose", "-p", name, "down", "-v", "--remove-orphans", "-t", "5"],
+                env=_compose_env(self.env),
+                capture_output=True,
+                text=True,
+                timeout=300,
                 check=False,
             )
+            if result.returncode != 0:
+                raise ComposeError(f"could not take down the stale stack {name}:\n{result.stderr}")
+        return stale
+
+    def release(self) -> None:
+        """Drop this process's claim; a private engine nobody else claims stops (its data
+        root, images and build cache stay)."""
+        subprocess.run(
+            [str(ENGINE_SCRIPT), "release", f"pid-{os.getpid()}"],
+            env=self.env,
+            timeout=120,
+            check=False,
+        )
 
 
 @dataclass
@@ -148,7 +153,10 @@ class ComposeStack:
 
     engine: DockerEngine
     root: Path
-    project: str = field(default_factory=lambda: f"{TEST_PROJECT_PREFIX}{uuid.uuid4().hex[:6]}")
+    # The test process's pid in the name: a later run tells a dead run's stack by it.
+    project: str = field(
+        default_factory=lambda: f"{TEST_PROJECT_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:6]}"
+    )
     settings: dict[str, str] = field(default_factory=dict)
 
     def prepare(self) -> ComposeStack:
@@ -178,9 +186,11 @@ class ComposeStack:
             "GID": str(gid),
             "COMPOSE_FILE": "docker-compose.yml:docker-compose.cpu.yml",
             "COMPOSE_PROJECT_NAME": self.project,
-            "API_PORT": str(free_port()),
-            "FRONTEND_PORT": str(free_port()),
-            "POSE_HEALTH_PORT": str(free_port()),
+            # Images of this run only: a user's own posepipe/*:dev images stay as they are.
+            "POSEPIPE_TAG": self.project,
+            "API_PORT": str(_stable_free_port()),
+            "FRONTEND_PORT": str(_stable_free_port()),
+            "POSE_HEALTH_PORT": str(_stable_free_port()),
             # A host folder for the model cache, so a file the worker writes lands in a bind
             # mount whose owner the tests can check.
             "MODEL_CACHE_DIR": "./models",
@@ -216,12 +226,10 @@ class ComposeStack:
 
     def run_compose(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
         """`docker compose ARGS`, whatever its exit status."""
-        # The shell's own settings must not leak in: Compose reads them before .env.
-        env = {k: v for k, v in self.engine.env.items() if k not in _COMPOSE_KEYS}
         return subprocess.run(
             ["docker", "compose", *args],
             cwd=self.root,
-            env=env,
+            env=_compose_env(self.engine.env),
             capture_output=True,
             text=True,
             timeout=timeout,
@@ -258,7 +266,7 @@ class ComposeStack:
                 *services,
             ],
             cwd=self.root,
-            env={k: v for k, v in self.engine.env.items() if k not in _COMPOSE_KEYS},
+            env=_compose_env(self.engine.env),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -290,6 +298,20 @@ class ComposeStack:
         """`docker compose down` (with `-v`: the volumes too)."""
         self.compose("down", "--remove-orphans", "--timeout", "20", *(["-v"] if volumes else []))
 
+    def remove(self) -> None:
+        """Everything of this project: containers, networks, volumes (anonymous ones from
+        earlier containers too), and its images (the build cache keeps rebuilds fast)."""
+        self.down(volumes=True)
+        label = f"label=com.docker.compose.project={self.project}"
+        volumes = self.engine.docker("volume", "ls", "-q", "--filter", label).split()
+        if volumes:
+            self.engine.docker("volume", "rm", "-f", *volumes)
+        images = self.engine.docker(
+            "image", "ls", "-q", "--filter", f"reference=posepipe/*:{self.project}*"
+        ).split()
+        if images:
+            self.engine.docker("image", "rm", "-f", *sorted(set(images)))
+
     # -- state --------------------------------------------------------------------------
 
     def containers(self) -> list[dict[str, Any]]:
@@ -312,6 +334,18 @@ class ComposeStack:
     def started_at(self, service: str) -> datetime:
         """When the service's container last started."""
         return _timestamp(self.inspect(service)["State"]["StartedAt"])
+
+    def own_start_seconds(self) -> dict[str, float]:
+        """Seconds from each container's start to its first passing health check (Docker keeps
+        the last five checks: call it right after `up`)."""
+        seconds = {}
+        for service in SERVICES:
+            state = self.inspect(service)["State"]
+            passed = [_timestamp(c["End"]) for c in state.get("Health", {}).get("Log", [])
+                      if c["ExitCode"] == 0]
+            if passed:
+                seconds[service] = (min(passed) - _timestamp(state["StartedAt"])).total_seconds()
+        return seconds
 
     def wait_health(self, service: str, wanted: str, timeout_s: float = 120) -> float:
         """Wait until the service reports `wanted`; the seconds it took."""
@@ -408,7 +442,45 @@ class ComposeStack:
         )
 
 
-_COMPOSE_KEYS = {"COMPOSE_FILE", "COMPOSE_PROJECT_NAME", "COMPOSE_PROFILES", "UID", "GID"}
+ENGINE_SCRIPT = REPO / "scripts" / "docker-engine.sh"
+# What Compose may see of the test process's environment: how to reach the engine and the
+# network. Anything else (API_PORT, LOG_LEVEL, CUDA_VISIBLE_DEVICES... exported in a
+# developer's shell) would win over the stack's .env.
+_PASSED = {"PATH", "HOME", "TMPDIR", "LANG", "LC_ALL", "SSL_CERT_FILE", "SSL_CERT_DIR"}
+_PASSED_PREFIXES = ("DOCKER_", "BUILDKIT_", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY",
+                    "http_proxy", "https_proxy", "no_proxy")
+
+
+def _compose_env(env: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in env.items() if k in _PASSED or k.startswith(_PASSED_PREFIXES)}
+
+
+def _run_is_dead(project: str) -> bool:
+    """A test project (posepipe-test-PID-...) whose test process is gone."""
+    match = re.fullmatch(rf"{TEST_PROJECT_PREFIX}(\d+)-[0-9a-f]+", project)
+    if not match:
+        return project.startswith(TEST_PROJECT_PREFIX)  # an older run's name, no pid in it
+    try:
+        os.kill(int(match.group(1)), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def _stable_free_port() -> int:
+    """A free port below Linux's ephemeral range (32768-60999): the stack binds its ports
+    again at each `up`, and an ephemeral one may meanwhile be an outgoing connection's."""
+    for _ in range(200):
+        port = random.randint(20000, 32000)
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    return free_port()
 
 
 def _container_ids() -> tuple[int, int]:
@@ -419,6 +491,8 @@ def _container_ids() -> tuple[int, int]:
 
 
 def _timestamp(text: str) -> datetime:
-    # Docker writes nanoseconds; Python parses at most microseconds.
-    trimmed = re.sub(r"(\.\d{6})\d+", r"\1", text).replace("Z", "+00:00")
-    return datetime.fromisoformat(trimmed)
+    # Docker writes nanoseconds, and health checks' times as "2026-12-01 16:51:19.23 +0000
+    # UTC"; Python parses neither as they are.
+    text = re.sub(r" \+0000 UTC$", "+00:00", text.replace("Z", "+00:00"))
+    text = re.sub(r"(\.\d{6})\d+", r"\1", text)
+    return datetime.fromisoformat(text)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.compose.harness import ComposeStack
@@ -32,6 +34,18 @@ def test_a_file_written_into_a_bind_mount_is_the_users(stack: ComposeStack) -> N
     assert probe.read_text() == "written by pose-service\n"
     stat = probe.stat()
     assert (str(stat.st_uid), str(stat.st_gid)) == (stack.settings["UID"], stack.settings["GID"])
-    written = [p for p in (stack.root / "models").rglob("*") if p.is_file()]
-    for path in written:  # anything the worker wrote there by itself (the model bundle, ...)
-        assert str(path.stat().st_uid) == stack.settings["UID"], path
+
+
+def test_the_model_bundle_the_worker_made_is_the_users(
+    stack: ComposeStack, main_job: dict[str, Any]
+) -> None:
+    # The worker builds MediaPipe's .task bundle into the model cache on its first job; a
+    # root-owned one would make the user's own `posepipe process` fail to replace it.
+    bundles = list((stack.root / "models" / "mediapipe").glob("*.task"))
+    assert bundles, "no MediaPipe bundle in ./models/mediapipe after a job ran"
+    for path in bundles:
+        stat = path.stat()
+        assert (str(stat.st_uid), str(stat.st_gid)) == (
+            stack.settings["UID"],
+            stack.settings["GID"],
+        ), path

@@ -12,9 +12,14 @@ from tests.compose.harness import ComposeStack
 pytestmark = pytest.mark.compose
 
 API_LOG = "/data/logs/backend-api.jsonl"
-# The request id of a request made before `down`: its log line must outlive `down`, and
-# `down -v` must take it away.
-_BEFORE_DOWN: dict[str, str] = {}
+
+
+@pytest.fixture(scope="module")
+def request_before_down(stack: ComposeStack) -> str:
+    """The request id of a request made before any `down`: its log line must outlive `down`,
+    and `down -v` must take it away."""
+    with stack.client() as client:
+        return client.get("/api/jobs/not-a-job-before-down").headers["x-request-id"]
 
 
 def _log_history(stack: ComposeStack) -> str:
@@ -31,13 +36,14 @@ def _log_history(stack: ComposeStack) -> str:
     )
 
 
-def test_down_and_up_keep_everything(stack: ComposeStack, main_job: dict[str, Any]) -> None:
+def test_down_and_up_keep_everything(
+    stack: ComposeStack, main_job: dict[str, Any], request_before_down: str
+) -> None:
     job_id = main_job["id"]
+    marker = request_before_down
     with stack.client() as client:
         jobs_before = client.get("/api/jobs", params={"limit": 200}).json()
         poses_before = client.get(f"/api/jobs/{job_id}/poses").json()
-        marker = client.get("/api/jobs/not-a-job-before-down").headers["x-request-id"]
-    _BEFORE_DOWN["request_id"] = marker
     assert marker in stack.compose("exec", "-T", "backend-api", "cat", API_LOG)
 
     stack.down()
@@ -54,8 +60,11 @@ def test_down_and_up_keep_everything(stack: ComposeStack, main_job: dict[str, An
     assert marker in _log_history(stack), "the JSON-lines history lost the lines before down"
 
 
-def test_down_v_removes_the_data(stack: ComposeStack, main_job: dict[str, Any]) -> None:
-    marker = _BEFORE_DOWN["request_id"]
+def test_down_v_removes_the_data(
+    stack: ComposeStack, main_job: dict[str, Any], request_before_down: str
+) -> None:
+    marker = request_before_down
+    assert marker in _log_history(stack), "the marker must be in the history before down -v"
     stack.down(volumes=True)
     stack.up()
     with stack.client() as client:

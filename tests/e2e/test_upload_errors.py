@@ -61,8 +61,13 @@ def test_a_file_over_the_size_limit_is_refused(page: Page, ui_url: str, tmp_path
 
 def test_the_upload_page_works_from_the_keyboard(page: Page, ui_url: str) -> None:
     page.goto(f"{ui_url}/")
+    # React's createRoot renders after the load event; a Tab pressed before the first commit
+    # lands on an empty document (CI saw focus stay on <body>), so wait for the upload form.
+    skip_link = page.get_by_role("link", name="Skip to content")
+    expect(skip_link).to_be_attached()
+    expect(page.get_by_test_id("upload-input")).to_be_attached()
     page.keyboard.press("Tab")
-    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+    expect(skip_link).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.locator("main")).to_be_focused()
     for _ in range(5):
