@@ -39,6 +39,24 @@ def write_video(
     return path
 
 
+def write_vfr_video(path: Path, *, frames: int = 40, width: int = 160, height: int = 120) -> Path:
+    """An H.264 MP4 with a variable frame rate: gaps of 1, 2 and 5 ticks of 1/60 s in turn."""
+    with av.open(str(path), mode="w") as out:
+        stream = out.add_stream("libx264", rate=Fraction(60))
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.codec_context.time_base = Fraction(1, 60)
+        pts = 0
+        for i in range(frames):
+            image = np.zeros((height, width, 3), dtype=np.uint8)
+            image[:, :, 1] = (i * 6) % 256  # each frame its own shade: pixels tell them apart
+            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+            frame.pts, frame.time_base = pts, Fraction(1, 60)
+            out.mux(stream.encode(frame))
+            pts += (1, 2, 5)[i % 3]
+        out.mux(stream.encode(None))
+    return path
+
+
 def write_audio_only(path: Path, seconds: float = 1.0) -> Path:
     """An MP4 with one AAC audio stream and no video."""
     rate = 16000

@@ -70,6 +70,18 @@ class Settings(BaseSettings):
     # How long `posepipe worker` waits for a running job on SIGTERM before it leaves it
     # for redelivery (below Docker's default 10 s stop timeout).
     pose_shutdown_timeout_s: float = Field(8.0, ge=0)
+    # A redelivered job goes on after its last stored frame, with the tracker's saved state;
+    # false: it starts again from frame 0.
+    pose_resume: bool = True
+    # Who this worker is across restarts (its previous incarnation's job is taken back at
+    # once); the hostname when unset, which a Compose container keeps across restarts.
+    pose_worker_name: str | None = None
+    # A folder local to this host or container for the workers' slot files (file locks):
+    # <temp dir>/posepipe-worker when unset.
+    pose_state_dir: Path | None = None
+    # How often each worker looks for accepted jobs whose queue message was lost (a Redis
+    # restart without persistence) and sends them again.
+    pose_sweep_interval_s: float = Field(30.0, gt=0)
     # How long a request waits for MongoDB before answering 503.
     mongodb_timeout_s: float = Field(3.0, gt=0)
     # A worker whose resident memory reaches this share of its limit logs a warning naming

@@ -102,6 +102,12 @@ class JobCanceled(PosepipeError):
     code = "job_canceled"
 
 
+class WorkerStopping(PosepipeError):
+    """The worker was asked to stop; its job goes back to the queue at a saved resume point."""
+
+    code = "worker_stopping"
+
+
 class NoFileUploaded(InvalidInput):
     """An upload request carried no file (the multipart field `file`)."""
 

@@ -111,6 +111,7 @@ def test_job_document_has_exactly_the_contract_fields(
     assert set(job) == {
         "id", "status", "progress", "error", "backend", "attempts", "video",
         "created_at", "started_at", "finished_at", "memory",
+        "attempt_log",  # added for issue 11: where each attempt started (resume)
     }
     assert job["progress"] == {"frames_done": 3, "frames_total": 3}
     assert job["backend"] == "mediapipe" and job["error"] is None

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from pathlib import Path
 
 import numpy as np
 
-from posepipe.video.decode import FrameStream
+from posepipe.video.decode import DecodedFrame, FrameStream
 from posepipe.video.probe import probe_video
 from tests import media_factory as make
 
@@ -84,3 +85,43 @@ def test_close_stops_the_thread_early(videos_dir: Path) -> None:
     while threading.active_count() > before and time.monotonic() < deadline:
         time.sleep(0.05)
     assert threading.active_count() == before
+
+
+def _same_frames(resumed: list[DecodedFrame], whole: list[DecodedFrame]) -> None:
+    assert [(f.index, f.time_s) for f in resumed] == [(f.index, f.time_s) for f in whole]
+    assert all(np.array_equal(a.image, b.image) for a, b in zip(resumed, whole, strict=True))
+
+
+def test_a_variable_frame_rate_video_resumes_with_the_same_indexes_and_times(
+    tmp_path: Path,
+) -> None:
+    info = probe_video(make.write_vfr_video(tmp_path / "vfr.mp4", frames=40))
+    whole = list(FrameStream(info))
+    gaps = {round(b.time_s - a.time_s, 4) for a, b in itertools.pairwise(whole)}
+    assert len(whole) == 40 and len(gaps) == 3  # really variable
+    _same_frames(list(FrameStream(info, start_frame=23)), whole[23:])
+
+
+def test_a_resume_past_broken_packets_numbers_frames_as_an_uninterrupted_run(
+    tmp_path: Path, videos_dir: Path
+) -> None:
+    broken = make.corrupt_middle(
+        videos_dir / "single_person_soccer_ball_juggling.mp4", tmp_path / "c.mp4"
+    )
+    info = probe_video(broken)
+    stream = FrameStream(info)
+    whole = list(stream)
+    start = len(whole) * 3 // 4  # past the damage, which sits in the middle
+    skipped: list[int] = []
+    resumed_stream = FrameStream(info, start_frame=start, on_skip=skipped.append)
+    resumed = list(resumed_stream)
+    _same_frames(resumed, whole[start:])
+    assert resumed_stream.frames_lost == stream.frames_lost > 0
+    assert skipped and skipped == sorted(skipped) and skipped[-1] <= start
+
+
+def test_a_resume_at_the_end_yields_nothing(tmp_path: Path) -> None:
+    info = probe_video(make.write_video(tmp_path / "v.mp4", frames=12))
+    stream = FrameStream(info, start_frame=12)
+    assert list(stream) == []
+    assert stream.frames_decoded == 12 and stream.frames_lost == 0

@@ -112,7 +112,7 @@ def test_progress_is_published_at_most_twice_a_second(
 ) -> None:
     jobs = JobStore(sync_db)
     sync_db.jobs.insert_one(new_job_document(job_id="p1", video={"frames": 1000}))
-    jobs.start_attempt("p1", 1, "w")
+    jobs.start_attempt("p1", "w")
     pubsub = redis_client.pubsub(ignore_subscribe_messages=True)
     pubsub.subscribe(events_channel("p1"))
     touched: list[int] = []

@@ -278,6 +278,25 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /**
+         * AttemptPublic
+         * @description One attempt at a job: the worker that ran it, when, and the frame it started from.
+         */
+        AttemptPublic: {
+            /** Attempt */
+            attempt: number;
+            /** Worker */
+            worker: string | null;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            /** Resumed From */
+            resumed_from: number;
+            /** Frames Total */
+            frames_total: number;
+        };
+        /**
          * DependencyStatus
          * @description One dependency's state as seen by the API.
          */
@@ -379,6 +398,11 @@ export interface components {
             backend: string | null;
             /** Attempts */
             attempts: number;
+            /**
+             * Attempt Log
+             * @default []
+             */
+            attempt_log: components["schemas"]["AttemptPublic"][];
             video: components["schemas"]["VideoPublic"];
             /**
              * Created At

@@ -8,6 +8,7 @@ export type JobList = Schemas["JobsPublic"];
 export type JobStatus = Job["status"];
 export type JobProgress = Job["progress"];
 export type JobError = NonNullable<Job["error"]>;
+export type Attempt = Schemas["AttemptPublic"];
 export type UploadAccepted = Schemas["VideoCreated"];
 export type Readiness = Schemas["ReadyStatus"];
 export type DependencyStatus = Schemas["DependencyStatus"];

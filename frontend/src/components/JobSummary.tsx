@@ -2,13 +2,14 @@
 import type { Job } from "../api/types";
 import { formatDuration, formatWhen } from "../format";
 import { useNow } from "../hooks/useNow";
-import { framesText, jobSeconds } from "../jobs/jobInfo";
+import { attemptStart, framesText, jobSeconds, latestAttempt } from "../jobs/jobInfo";
 import { PeakMemory } from "./PeakMemory";
 import { ProgressBar } from "./ProgressBar";
 import { StatusBadge } from "./StatusBadge";
 
 export function JobSummary({ job }: { job: Job }) {
   const now = useNow(job.status === "running");
+  const latest = latestAttempt(job);
   const tone = job.status === "failed" ? "bad" : job.status === "succeeded" ? "ok" : "normal";
   return (
     <div className="summary panel">
@@ -30,7 +31,12 @@ export function JobSummary({ job }: { job: Job }) {
         </div>
         <div>
           <dt>Attempts</dt>
-          <dd>{job.attempts}</dd>
+          <dd data-testid="job-attempts">
+            {job.attempts}
+            {latest && latest.resumed_from > 0 && (
+              <span className="muted small"> · {attemptStart(latest)}</span>
+            )}
+          </dd>
         </div>
         <div>
           <dt>Created</dt>

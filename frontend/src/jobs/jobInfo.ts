@@ -1,5 +1,5 @@
 // What the jobs list and job page show about a job, in one place.
-import type { Job } from "../api/types";
+import type { Attempt, Job } from "../api/types";
 import { secondsBetween } from "../format";
 
 /** The name people know a job by: its video's file name, else its id. */
@@ -19,4 +19,16 @@ export function framesText(job: Job): string {
   if (job.status === "succeeded" && frames_total) return `${frames_total} frames`;
   if (frames_total) return `${frames_done} / ${frames_total} frames`;
   return frames_done ? `${frames_done} frames` : "";
+}
+
+/** "resumed at frame 1,186 of 1,976", or "from the start" for an attempt that began at 0. */
+export function attemptStart(attempt: Attempt): string {
+  if (!attempt.resumed_from) return "from the start";
+  const total = attempt.frames_total ? ` of ${attempt.frames_total.toLocaleString("en")}` : "";
+  return `resumed at frame ${attempt.resumed_from.toLocaleString("en")}${total}`;
+}
+
+/** The attempt now running or last run, if the worker has recorded one. */
+export function latestAttempt(job: Job): Attempt | null {
+  return job.attempt_log.length ? job.attempt_log[job.attempt_log.length - 1]! : null;
 }

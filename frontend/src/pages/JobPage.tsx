@@ -2,6 +2,7 @@
 import { useMemo } from "react";
 import { Link, useParams } from "react-router-dom";
 import { isTerminal } from "../api/types";
+import { AttemptHistory } from "../components/AttemptHistory";
 import { JobSummary } from "../components/JobSummary";
 import { PoseWorkspace } from "../components/PoseWorkspace";
 import { ErrorNote, Loading } from "../components/States";
@@ -29,6 +30,7 @@ export function JobPage() {
       {error !== null && <ErrorNote error={error} onRetry={() => void reload()} />}
       {!job && error === null && <Loading what="the job" />}
       {job && <JobSummary job={job} />}
+      {job && <AttemptHistory attempts={job.attempt_log} />}
       {job && job.status === "failed" && (
         <div className="state state-error state-block" role="alert" data-testid="job-error">
           <strong>The job failed{job.error ? ` (${job.error.code})` : ""}.</strong>{" "}

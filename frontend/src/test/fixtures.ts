@@ -12,6 +12,7 @@ export function makeJob(change: Partial<Job> = {}): Job {
     error: null,
     backend: null,
     attempts: 0,
+    attempt_log: [],
     video: {
       id: `video${n}`,
       filename: `clip${n}.mp4`,

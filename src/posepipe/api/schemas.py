@@ -78,6 +78,17 @@ class JobMemory(BaseModel):
     limit_source: LimitSource | None
 
 
+class AttemptPublic(BaseModel):
+    """One attempt at a job: the worker that ran it, when, and the frame it started from."""
+
+    attempt: int
+    worker: str | None
+    started_at: datetime
+    # 0 from the start; N when it went on after the N frames earlier attempts had stored.
+    resumed_from: int
+    frames_total: int
+
+
 class JobPublic(BaseModel):
     """One job."""
 
@@ -87,6 +98,7 @@ class JobPublic(BaseModel):
     error: ErrorDetail | None
     backend: str | None
     attempts: int
+    attempt_log: list[AttemptPublic] = []
     video: VideoPublic
     created_at: datetime
     started_at: datetime | None
@@ -107,6 +119,7 @@ class JobPublic(BaseModel):
             error=doc.get("error"),
             backend=doc.get("backend"),
             attempts=doc.get("attempts", 0),
+            attempt_log=[AttemptPublic(**a) for a in doc.get("attempt_log") or []],
             video=VideoPublic(**{k: video[k] for k in VideoPublic.model_fields}),
             created_at=doc["created_at"],
             started_at=doc.get("started_at"),

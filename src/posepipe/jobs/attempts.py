@@ -4,7 +4,8 @@ Dramatiq's Retries counts only exceptions: a worker killed mid-job redelivers th
 with its retry count unchanged, so a video that crashes the worker would loop forever.
 This middleware INCRs a counter per message id (stable across redeliveries and retry
 copies) before each delivery; past POSE_MAX_ATTEMPTS the message is failed (dead-lettered)
-and the job is marked failed through `on_give_up`.
+and the job is marked failed through `on_give_up`. A delivery the worker handed back when
+it was asked to stop (at a saved resume point) is taken off the count again.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import redis
 from dramatiq import Broker, Middleware
 from dramatiq.middleware import SkipMessage
 
-from posepipe.jobs.keys import ATTEMPT_OPTION, attempts_key
+from posepipe.jobs.keys import ATTEMPT_OPTION, HANDED_BACK_OPTION, attempts_key
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,14 @@ class AttemptLimit(Middleware):
         result: Any = None,
         exception: BaseException | None = None,
     ) -> None:
-        # A message that raised may come back as a retry: keep its count. Otherwise done.
-        if exception is None:
-            self.client.delete(attempts_key(message.message_id))
+        key = attempts_key(message.message_id)
+        try:
+            if message.options.get(HANDED_BACK_OPTION):
+                # Back on the queue at a resume point because this worker stopped (a deploy,
+                # a `--reload`): not a failure, so the delivery is not counted.
+                self.client.decr(key)
+            elif exception is None:
+                self.client.delete(key)
+            # A message that raised may come back as a retry: it keeps its count.
+        except redis.RedisError as exc:
+            log.warning("could not update the delivery count of %s: %s", message.message_id, exc)

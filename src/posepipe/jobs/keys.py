@@ -14,9 +14,15 @@ DEAD_LETTER_KEY = f"{NAMESPACE}:{QUEUE}.XQ"
 
 WORKERS_PATTERN = f"{NAMESPACE}:workers:*"
 FRAMES_PROCESSED_KEY = f"{NAMESPACE}:stats:frames_processed"
+# Frames handed to a pose backend, counted before each batch (so a crash mid-batch counts):
+# what resuming saves shows as the gap between this and frames processed.
+FRAMES_INFERRED_KEY = f"{NAMESPACE}:stats:frames_inferred"
 
 # The option on a message that carries its delivery number (set by AttemptLimit).
 ATTEMPT_OPTION = "posepipe_attempt"
+# Set by the runner on a message it handed back at a resume point as the worker stopped:
+# that delivery does not count towards POSE_MAX_ATTEMPTS.
+HANDED_BACK_OPTION = "posepipe_handed_back"
 
 
 def worker_key(worker_id: str) -> str:
@@ -27,6 +33,11 @@ def worker_key(worker_id: str) -> str:
 def attempts_key(message_id: str) -> str:
     """The counter of deliveries of one message (crash redeliveries and retries)."""
     return f"{NAMESPACE}:attempts:{message_id}"
+
+
+def resent_key(job_id: str) -> str:
+    """Set while a stranded job's new message is fresh, so that only one worker sends it."""
+    return f"{NAMESPACE}:resent:{job_id}"
 
 
 def events_channel(job_id: str) -> str:

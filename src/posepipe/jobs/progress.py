@@ -62,6 +62,7 @@ class JobProgress:
         attempt: int,
         interval_s: float,
         on_update: Callable[[int], None] | None = None,
+        done: int = 0,
     ) -> None:
         self._jobs = jobs
         self._client = client
@@ -70,13 +71,14 @@ class JobProgress:
         self._interval_s = interval_s
         self._on_update = on_update
         self._total = 0
-        self._done = 0
-        self._flushed_done = 0
+        # A resumed attempt starts where the stored frames end: progress never goes back.
+        self._done = done
+        self._flushed_done = done
         self._flushed_at = 0.0
 
     def start(self, total: int) -> None:
         self._total = total
-        self._flush(0)
+        self._flush(self._done)
 
     def update(self, done: int) -> None:
         if self._on_update is not None:

@@ -1,7 +1,9 @@
 """The one pose pipeline: decode (own thread) -> backend (batched) -> tracker -> sink.
 
 `posepipe process` and the pose-service worker both call `run_pipeline`; only the sink
-(files or MongoDB) and the progress reporter (terminal or pub/sub) differ.
+(files or MongoDB) and the progress reporter (terminal or pub/sub) differ. The worker also
+passes where to resume from and takes a resume point after each stored batch
+(`posepipe.pose.resume`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any, Protocol
 
 from posepipe.errors import JobCanceled
 from posepipe.pose.backend import Observation, PoseBackend
+from posepipe.pose.resume import ResumePoint, without_hints
 from posepipe.pose.tracking import Tracker
 from posepipe.schema import FramePoses, PersonPose, SkeletonInfo, SmplParams, VideoMeta
 from posepipe.video.decode import DecodedFrame, FrameStream
@@ -69,11 +72,12 @@ class RunSummary:
     wall_s: float
     lasting_tracks: int = 0  # tracks followed for LASTING_TRACK_S or more
     most_people: int = 0  # the most people in one frame
+    resumed_from: int = 0  # frames an earlier attempt had stored
 
     @property
     def fps(self) -> float:
-        """Frames finished per second of wall time (model load excluded)."""
-        return self.frames / self.wall_s if self.wall_s > 0 else 0.0
+        """Frames finished by this run per second of wall time (model load excluded)."""
+        return (self.frames - self.resumed_from) / self.wall_s if self.wall_s > 0 else 0.0
 
 
 def video_meta(info: VideoInfo, *, frames: int | None = None, frames_lost: int = 0) -> VideoMeta:
@@ -101,8 +105,19 @@ def run_pipeline(
     batch_size: int = 8,
     queue_size: int = 8,  # enough to keep the backend fed; each 1080p frame is 6 MB
     should_stop: Callable[[], bool] | None = None,
+    resume: ResumePoint | None = None,
+    on_checkpoint: Callable[[ResumePoint], None] | None = None,
+    on_inference: Callable[[int], None] | None = None,
+    on_fast_forward: Callable[[int], None] | None = None,
 ) -> RunSummary:
-    """Run the backend over every frame of the video and hand tracked results to the sink."""
+    """Run the backend over every frame of the video and hand tracked results to the sink.
+
+    With `resume`, frames before `resume.next_frame` are decoded but not inferred (an
+    earlier attempt stored them) and the tracker continues from its saved state.
+    `on_checkpoint` gets a resume point after each batch the sink has stored;
+    `on_inference` the number of frames about to go through the backend;
+    `on_fast_forward` the frames decoded so far while skipping to the resume point.
+    """
     backend.load()
     backend.start_video(info)
     sink.begin(
@@ -119,28 +134,40 @@ def run_pipeline(
     )
     started = time.perf_counter()
     done = with_people = most_people = 0
+    if resume is not None:
+        tracker.restore(without_hints(resume.tracker))
+        done, with_people = resume.next_frame, resume.frames_with_people
+        most_people = resume.most_people
+    resumed_from = done
+
+    def finish_batch(batch: list[DecodedFrame]) -> None:
+        nonlocal done, with_people, most_people
+        if on_inference is not None:
+            on_inference(len(batch))  # before: a crash inside inference still counts
+        found = _process_batch(batch, backend, tracker, sink)
+        with_people += found.with_people
+        most_people = max(most_people, found.most_people)
+        done += len(batch)
+        if on_checkpoint is not None:  # strictly after the frames it describes are stored
+            on_checkpoint(ResumePoint(done, with_people, tracker.snapshot(), most_people))
+        progress.update(done)
+
     progress.start(info.frames)
     try:
-        with FrameStream(info, queue_size=queue_size) as stream:
+        with FrameStream(
+            info, queue_size=queue_size, start_frame=done, on_skip=on_fast_forward
+        ) as stream:
             batch: list[DecodedFrame] = []
             for frame in stream:
                 batch.append(frame)
                 if len(batch) < batch_size:
                     continue
-                found = _process_batch(batch, backend, tracker, sink)
-                with_people += found.with_people
-                most_people = max(most_people, found.most_people)
-                done += len(batch)
+                finish_batch(batch)
                 batch = []
-                progress.update(done)
                 if should_stop is not None and should_stop():
                     raise JobCanceled("the job was canceled")
             if batch:
-                found = _process_batch(batch, backend, tracker, sink)
-                with_people += found.with_people
-                most_people = max(most_people, found.most_people)
-                done += len(batch)
-                progress.update(done)
+                finish_batch(batch)
         sink.finish(video_meta(info, frames=done, frames_lost=stream.frames_lost))
     finally:
         progress.finish()
@@ -152,6 +179,7 @@ def run_pipeline(
         wall_s=time.perf_counter() - started,
         lasting_tracks=tracker.lasting_tracks(info.fps, done),
         most_people=most_people,
+        resumed_from=resumed_from,
     )
     log.info(
         "pipeline finished: %d frames, %d with people, %d tracks (%d lasting), "

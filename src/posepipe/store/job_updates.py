@@ -24,38 +24,87 @@ class JobStore:
 
     An attempt's updates match `attempts == attempt` and status `running`, so a worker that
     was wrongly declared dead, or a job canceled meanwhile, never overwrites the outcome.
+    `attempts` only ever grows (each start adds one, in MongoDB), so it is a fencing token
+    even when the queue's own delivery count was lost with Redis's data.
     """
 
     def __init__(self, db: Database[Any]) -> None:
         self._jobs = db[JOBS]
         self._results = db[RESULTS]
 
+    def active(self) -> list[JobDocument]:
+        """Every queued or running job: its id, status and worker."""
+        with mongo_errors():
+            return list(
+                self._jobs.find(
+                    {"status": {"$in": list(ACTIVE_STATUSES)}}, {"status": 1, "worker": 1}
+                )
+            )
+
     def get(self, job_id: str) -> JobDocument | None:
         """The job document, or None when it was deleted."""
         with mongo_errors():
             return self._jobs.find_one({"_id": job_id})
 
-    def start_attempt(self, job_id: str, attempt: int, worker: str) -> JobDocument | None:
-        """Mark the job running as delivery `attempt`; None when it is no longer active."""
+    def start_attempt(self, job_id: str, worker: str) -> JobDocument | None:
+        """Take the job as its next attempt (the document's new `attempts` says which).
+
+        None when it is no longer active. An earlier attempt still running somewhere loses
+        the job here: its next conditional write fails and it stops.
+        """
         with mongo_errors():
             return self._jobs.find_one_and_update(
                 {"_id": job_id, "status": {"$in": list(ACTIVE_STATUSES)}},
                 {
                     "$set": {
                         "status": JobStatus.RUNNING.value,
-                        "attempts": attempt,
                         "started_at": utc_now(),
                         "worker": worker,
-                        "progress.frames_done": 0,
-                    }
+                    },
+                    "$inc": {"attempts": 1},
                 },
                 return_document=ReturnDocument.AFTER,
             )
 
+    def note_attempt(
+        self, job_id: str, attempt: int, *, worker: str, resumed_from: int, frames_total: int
+    ) -> bool:
+        """Add the attempt to the job's history and set its progress where it starts.
+
+        Starting from frame 0 also drops the saved resume point, before any frame is cleared,
+        so a crash in between cannot resume over frames that are gone.
+        """
+        entry = {
+            "attempt": attempt,
+            "worker": worker,
+            "started_at": utc_now(),
+            "resumed_from": resumed_from,
+            "frames_total": frames_total,
+        }
+        update: dict[str, Any] = {
+            "$set": {"progress.frames_done": resumed_from},
+            "$push": {"attempt_log": entry},
+        }
+        if not resumed_from:
+            update["$set"]["resume"] = None
+        with mongo_errors():
+            result = self._jobs.update_one(
+                {"_id": job_id, "status": JobStatus.RUNNING.value, "attempts": attempt}, update
+            )
+        return result.matched_count == 1
+
+    def save_resume(self, job_id: str, attempt: int, resume: dict[str, Any]) -> bool:
+        """Keep where the job can go on from (after the frames it names are stored)."""
+        return self._update_running(job_id, attempt, {"resume": resume})
+
+    def hand_back(self, job_id: str, attempt: int) -> bool:
+        """The worker is stopping at a saved resume point: the job is queued again."""
+        return self._update_running(job_id, attempt, {"status": JobStatus.QUEUED.value})
+
     def record_attempt(self, job_id: str, attempt: int) -> None:
         """Note a delivery on a job that will not run (it is given up on)."""
         with mongo_errors():
-            self._jobs.update_one({"_id": job_id}, {"$set": {"attempts": attempt}})
+            self._jobs.update_one({"_id": job_id}, {"$max": {"attempts": attempt}})
 
     def set_result_header(self, job_id: str, attempt: int, header: dict[str, Any]) -> None:
         """Keep the result's header (backend, skeleton, video); the backend also on the job."""
@@ -86,6 +135,7 @@ class JobStore:
                 "progress.frames_done": frames,
                 "progress.frames_total": frames,
                 "overlay_state": OverlayState.PENDING.value,
+                "resume": None,
             },
         )
 
@@ -120,6 +170,7 @@ class JobStore:
                         "status": JobStatus.FAILED.value,
                         "finished_at": utc_now(),
                         "error": error_document(code, message),
+                        "resume": None,
                     }
                 },
             )

@@ -3,6 +3,11 @@
 The queue bounds memory: however long the video, at most `queue_size` frames are alive.
 A packet that fails to decode is counted and skipped; the consumer learns how many frames
 were lost from `FrameStream.frames_lost` once the stream is exhausted.
+
+`start_frame` fast-forwards a resumed job: every frame before it is still decoded (a frame's
+index is its rank among the frames that decode, so only decoding can number them as an
+uninterrupted run does, variable frame rate and broken packets included), but none is
+converted to RGB or handed over. Seeking would be faster and could number them wrongly.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import cast
 
@@ -24,6 +29,7 @@ from posepipe.video.probe import VideoInfo
 log = logging.getLogger(__name__)
 
 _PUT_POLL_S = 0.1
+_SKIP_REPORT_EVERY = 64  # frames fast-forwarded between two `on_skip` calls
 
 
 @dataclass(frozen=True)
@@ -43,8 +49,17 @@ class _End:
 class FrameStream:
     """An iterator over a video's frames, decoded ahead by a background thread."""
 
-    def __init__(self, info: VideoInfo, *, queue_size: int = 16) -> None:
+    def __init__(
+        self,
+        info: VideoInfo,
+        *,
+        queue_size: int = 16,
+        start_frame: int = 0,
+        on_skip: Callable[[int], None] | None = None,
+    ) -> None:
         self.info = info
+        self.start_frame = start_frame
+        self._on_skip = on_skip  # called from the decode thread as it fast-forwards
         self.frames_decoded = 0
         self.frames_lost = 0
         self._queue: queue.Queue[DecodedFrame | _End] = queue.Queue(maxsize=queue_size)
@@ -104,6 +119,11 @@ class FrameStream:
             start = stream.start_time or 0
             time_base = float(stream.time_base) if stream.time_base else 0.0
             for frame in self._frames(container, stream):
+                if self.frames_decoded < self.start_frame:
+                    self.frames_decoded += 1
+                    if self._on_skip is not None and self.frames_decoded % _SKIP_REPORT_EVERY == 0:
+                        self._on_skip(self.frames_decoded)
+                    continue
                 if frame.pts is not None and time_base:
                     time_s = max(0.0, (frame.pts - start) * time_base)
                 else:
@@ -114,6 +134,8 @@ class FrameStream:
                 if not self._put(DecodedFrame(self.frames_decoded, time_s, image)):
                     return
                 self.frames_decoded += 1
+        if self._stop.is_set():
+            return  # closed early by the consumer: what was not read is not lost
         if self.frames_decoded == 0:
             raise UndecodableVideo(f"{info.path}: no frame of the video decodes")
         # Packets that failed, or frames the header promised that never came (a file cut

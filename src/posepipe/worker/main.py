@@ -1,15 +1,19 @@
 """`posepipe worker`: the pose-service process from start to stop.
 
-Order matters: the health server and heartbeat start first (so a slow model load shows as
-"starting", not as dead); the model is loaded and warmed; only then does the Dramatiq
-Worker start consuming, in this same process (never a forking parent), with one job
-thread and one message prefetched.
+Order matters: the worker takes its slot (`identity`: who it is across restarts) and puts
+back at once the job its previous incarnation held; the health server and heartbeat start
+(so a slow model load shows as "starting", not as dead); the model is loaded and warmed;
+only then does the Dramatiq Worker start consuming, in this same process (never a forking
+parent), with one job thread and one message prefetched. On SIGTERM/SIGINT a running job
+stops after its next stored batch and goes back to the front of the queue.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import signal
+import socket
 import threading
 import time
 from types import FrameType
@@ -25,7 +29,9 @@ from posepipe.jobs.actors import declare_process_video
 from posepipe.jobs.attempts import AttemptLimit
 from posepipe.jobs.broker import build_broker
 from posepipe.jobs.keys import QUEUE
-from posepipe.logs import configure_logging
+from posepipe.jobs.reclaim import reclaim_unacked, requeue_message
+from posepipe.jobs.workers import clear_heartbeat, heartbeat_ttl_s
+from posepipe.logs import bind, configure_logging
 from posepipe.pose.select import build_backend
 from posepipe.store.client import ensure_indexes, sync_client
 from posepipe.store.frames import FrameStore
@@ -33,9 +39,11 @@ from posepipe.store.job_updates import JobStore
 from posepipe.store.media import LocalMediaStore
 from posepipe.worker.health import HealthServer
 from posepipe.worker.heartbeat import Heartbeat
+from posepipe.worker.identity import WorkerSlot, acquire_slot, default_state_dir
 from posepipe.worker.memory_guard import MemoryGuard
 from posepipe.worker.runner import JobRunner
-from posepipe.worker.state import WorkerState
+from posepipe.worker.state import WorkerState, new_worker_id
+from posepipe.worker.sweeper import StrandedJobSweeper
 from posepipe.worker.telemetry import WorkerMetrics, gpu_reading
 from posepipe.worker.watchdog import Watchdog, exit_now
 
@@ -51,7 +59,12 @@ def run_worker(settings: Settings, health_port: int, health_host: str | None = N
     )
     stop = threading.Event()
     _on_signals(stop)
-    state = WorkerState()
+    slot = acquire_slot(
+        settings.pose_state_dir or default_state_dir(),
+        settings.pose_worker_name or socket.gethostname(),
+        scope=settings.redis_url,
+    )
+    state = WorkerState(worker_id=new_worker_id(slot.name))
     metrics = WorkerMetrics(state, settings)
     health = HealthServer(
         health_host or settings.bind_address, health_port, state, metrics, settings
@@ -67,6 +80,8 @@ def run_worker(settings: Settings, health_port: int, health_host: str | None = N
         memory.reading,
     )
     heartbeat.start()
+    # Before the model load (tens of seconds for hmr2): another worker may take it meanwhile.
+    taken_back = _take_back(slot, client, state)
 
     try:
         chosen = build_backend(settings)
@@ -99,6 +114,7 @@ def run_worker(settings: Settings, health_port: int, health_host: str | None = N
         settings=settings, backend=chosen.backend, jobs=jobs, frames=FrameStore(db),
         media=LocalMediaStore(settings.media_dir), client=client, state=state, metrics=metrics,
         memory=memory,
+        requeue_message=lambda message: requeue_message(client, broker.broker_id, message),
     )
     broker.add_middleware(
         AttemptLimit(client, max_attempts=settings.pose_max_attempts, on_give_up=runner.give_up)
@@ -107,15 +123,35 @@ def run_worker(settings: Settings, health_port: int, health_host: str | None = N
     watchdog = Watchdog(state, settings.pose_stall_timeout_s)
     watchdog.start()
 
+    sweeper = StrandedJobSweeper(
+        jobs=jobs, client=client, broker=broker, worker_id=state.worker_id,
+        interval_s=settings.pose_sweep_interval_s,
+        confirm_s=heartbeat_ttl_s(settings.pose_heartbeat_interval_s),
+    )
+
     # Idle polling every 0.2 s at most (default 1 s): a queued job starts without delay.
     worker = dramatiq.Worker(broker, queues={QUEUE}, worker_threads=1, worker_timeout=200)
     worker.queue_prefetch = 1  # hold no second job while this one runs
+    while not taken_back and not stop.is_set():  # Redis was down at the start
+        taken_back = _take_back(slot, client, state)
+        if not taken_back:
+            stop.wait(_MONGO_RETRY_S)
     if not stop.is_set():
+        # What a successor needs to take this incarnation's job back, before it takes one.
+        slot.record(worker_id=state.worker_id, broker_id=broker.broker_id, pid=os.getpid(),
+                    started_at=state.started_at)
         worker.start()
+        sweeper.start()
         log.info("pose-service ready: worker %s consumes queue %r", state.worker_id, QUEUE)
         stop.wait()
-        log.info("stopping: waiting up to %g s for the job", settings.pose_shutdown_timeout_s)
-        worker.stop(timeout=int(settings.pose_shutdown_timeout_s * 1000))
+        log.info("stopping: a running job goes back to the queue after its next batch "
+                 "(waiting up to %g s)", settings.pose_shutdown_timeout_s)
+        deadline = time.monotonic() + settings.pose_shutdown_timeout_s
+        sweeper.stop()
+        _stop_fetching(worker, timeout_s=min(2.0, settings.pose_shutdown_timeout_s / 2))
+        runner.request_stop()
+        left_s = max(1.0, deadline - time.monotonic())
+        worker.stop(timeout=int(left_s * 1000))
     watchdog.stop()
     memory.stop()
     heartbeat.stop()
@@ -129,6 +165,43 @@ def run_worker(settings: Settings, health_port: int, health_host: str | None = N
     broker.close()
     log.info("pose-service stopped")
     return 0
+
+
+def _take_back(slot: WorkerSlot, client: redis.Redis, state: WorkerState) -> bool:
+    """Put the previous incarnation's unacked messages back; False if Redis did not answer."""
+    previous = slot.previous or {}
+    broker_id = previous.get("broker_id")
+    if broker_id:
+        try:
+            jobs = reclaim_unacked(client, broker_id)
+            if previous.get("worker_id"):
+                clear_heartbeat(client, previous["worker_id"])  # it is dead: say so at once
+        except redis.RedisError as exc:
+            log.warning("could not take back the previous incarnation's job yet: %s", exc)
+            return False
+        for job_id in jobs:
+            with bind(job_id=job_id):
+                log.info(
+                    "took back the job of this worker's previous incarnation %s (slot %s): "
+                    "it goes on from its last stored batch", previous.get("worker_id"), slot.name,
+                )
+    # Holding the slot proves every earlier holder has exited: nothing is left to take back.
+    slot.record(worker_id=state.worker_id, broker_id=None, pid=os.getpid())
+    slot.previous = None
+    return True
+
+
+def _stop_fetching(worker: dramatiq.Worker, timeout_s: float) -> None:
+    """Pause the consumers, so that a job handed back is not fetched again by this worker.
+
+    The job runs on meanwhile; a consumer notices the pause at its next idle poll.
+    """
+    consumers = list(worker.consumers.values())
+    for consumer in consumers:
+        consumer.pause()
+    deadline = time.monotonic() + timeout_s
+    for consumer in consumers:
+        consumer.paused_event.wait(timeout=max(0.0, deadline - time.monotonic()))
 
 
 def _wait_for_mongodb(db: Database[Any], stop: threading.Event) -> None:

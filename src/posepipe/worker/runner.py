@@ -3,15 +3,22 @@
 Outcomes, by error type:
 - bad input (InvalidInput): failed at once, no retry;
 - canceled (JobCanceled, or the job no longer ours): partial results removed;
+- the worker is stopping (WorkerStopping, raised at a saved resume point): the job goes back
+  to the front of the queue at once, that delivery not counted as an attempt;
 - a device error (DeviceError, a CUDA error): the process exits; the message, never acked,
   is redelivered to a fresh process as the next attempt;
 - anything else: back to queued and retried with backoff (Dramatiq's Retries), failed with
   the reason on the last attempt. Crashes count as attempts too (AttemptLimit).
+
+Every attempt after the first goes on from the last stored batch (`posepipe.worker.poses`).
+`attempt` below is the job's own attempt number (MongoDB's, the fencing token); `delivery`
+is the queue's count of deliveries of the message, which decides when to give up.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -20,15 +27,19 @@ import redis
 from dramatiq.middleware import CurrentMessage
 
 from posepipe.config import Settings
-from posepipe.errors import DeviceError, InvalidInput, JobCanceled, PosepipeError
-from posepipe.jobs.keys import ATTEMPT_OPTION
+from posepipe.errors import (
+    DeviceError,
+    InvalidInput,
+    JobCanceled,
+    PosepipeError,
+    WorkerStopping,
+)
+from posepipe.jobs.keys import ATTEMPT_OPTION, HANDED_BACK_OPTION
 from posepipe.jobs.progress import JobProgress, publish_status
 from posepipe.logs import bind
 from posepipe.memory import MemoryLimit, describe_peak
 from posepipe.phalp.jobs import IMPORT_FIELD, is_import, run_import
 from posepipe.pose.backend import PoseBackend
-from posepipe.pose.pipeline import RunSummary, run_pipeline
-from posepipe.pose.tracking import tracker_from_settings
 from posepipe.skeletons import SKELETONS
 from posepipe.store.frames import FrameStore
 from posepipe.store.job_updates import JobStore
@@ -37,6 +48,7 @@ from posepipe.store.models import ACTIVE_STATUSES, JobStatus, OverlayState
 from posepipe.video.probe import VideoInfo, probe_video
 from posepipe.worker.memory_guard import MemoryGuard
 from posepipe.worker.overlay import render_job_overlay
+from posepipe.worker.poses import PosePass
 from posepipe.worker.sink import MongoFrameSink
 from posepipe.worker.state import WorkerState
 from posepipe.worker.telemetry import WorkerMetrics
@@ -44,7 +56,6 @@ from posepipe.worker.watchdog import EXIT_DEVICE_ERROR, exit_now
 
 log = logging.getLogger(__name__)
 
-_CANCEL_CHECK_S = 0.5
 _DEVICE_ERROR_MARKERS = ("CUDA error", "CUBLAS_STATUS", "CUDNN_STATUS", "device-side assert")
 
 
@@ -71,6 +82,7 @@ class JobRunner:
         metrics: WorkerMetrics,
         memory: MemoryGuard | None = None,
         exit_process: Callable[[int], None] = exit_now,
+        requeue_message: Callable[[Any], bool] | None = None,
     ) -> None:
         self.settings = settings
         self.backend = backend
@@ -82,13 +94,24 @@ class JobRunner:
         self.metrics = metrics
         self.memory = memory or MemoryGuard(state, settings.pose_memory_warn_pct)
         self._exit = exit_process
+        # Puts this process's in-flight message back on the queue (jobs.reclaim).
+        self._requeue_message = requeue_message
+        self._stopping = threading.Event()
+        self._poses = PosePass(
+            settings=settings, backend=backend, jobs=jobs, frames=frames, client=client,
+            state=state, metrics=metrics, stopping=self._stopping,
+        )
 
     def __call__(self, job_id: str) -> None:
         """The actor: process `job_id` as the delivery AttemptLimit numbered."""
         message = CurrentMessage.get_current_message()
-        attempt = int(message.options.get(ATTEMPT_OPTION, 1)) if message is not None else 1
+        delivery = int(message.options.get(ATTEMPT_OPTION, 1)) if message is not None else 1
         with bind(job_id=job_id):
-            self.run(job_id, attempt)
+            self.run(job_id, delivery)
+
+    def request_stop(self) -> None:
+        """The worker is stopping: a running job goes back to the queue after its next batch."""
+        self._stopping.set()
 
     def give_up(self, message: Any, attempts: int) -> None:
         """AttemptLimit's hook: the job was delivered too often; fail it with the reason."""
@@ -122,21 +145,22 @@ class JobRunner:
                 self.metrics.jobs.labels("failed").inc()
                 log.error("job failed: %s", reason)
 
-    def run(self, job_id: str, attempt: int) -> None:
+    def run(self, job_id: str, delivery: int) -> None:
         """One attempt: mark it running, run the pipeline, record the outcome, then the overlay."""
-        doc = self.jobs.start_attempt(job_id, attempt, self.state.worker_id)
+        doc = self.jobs.start_attempt(job_id, self.state.worker_id)
         if doc is None:
             self._overlay_only(job_id)
             return
+        attempt = int(doc["attempts"])
         log.info(
-            "job started: attempt %d of %d, %s",
-            attempt, self.settings.pose_max_attempts, doc["video"]["filename"],
+            "job started: attempt %d (delivery %d of at most %d), %s",
+            attempt, delivery, self.settings.pose_max_attempts, doc["video"]["filename"],
         )
         publish_status(self.client, job_id, JobStatus.RUNNING)
         self.state.begin_job(job_id)
         self.memory.begin_job()
         try:
-            info = self._attempt(doc, attempt)
+            info = self._attempt(doc, attempt, delivery)
             if info is not None:
                 self._overlay(job_id, info)
                 # The overlay is part of the job's work: its peak counts too.
@@ -144,7 +168,7 @@ class JobRunner:
         finally:
             self.state.end_job()
 
-    def _attempt(self, doc: dict[str, Any], attempt: int) -> VideoInfo | None:
+    def _attempt(self, doc: dict[str, Any], attempt: int, delivery: int) -> VideoInfo | None:
         """The poses; the video's description when the job succeeded, else None."""
         job_id = doc["_id"]
         started = time.monotonic()
@@ -154,13 +178,15 @@ class JobRunner:
             self._fail(job_id, attempt, exc.code, exc.message)
         except JobCanceled:
             self._after_cancel(job_id)
+        except WorkerStopping:
+            self._hand_back(job_id, attempt)
         except Exception as exc:
             if is_device_error(exc):
                 log.critical("device error, exiting for a fresh process: %s", exc, exc_info=True)
                 self.state.fatal = "device error"
                 self._exit(EXIT_DEVICE_ERROR)
                 raise
-            self._after_error(job_id, attempt, exc)
+            self._after_error(job_id, attempt, delivery, exc)
         finally:
             self.metrics.job_seconds.observe(time.monotonic() - started)
         return None
@@ -171,7 +197,7 @@ class JobRunner:
         if is_import(doc):  # PHALP results to convert (POST /api/imports): no backend runs
             summary: Any = self._import(doc, info, attempt)
         else:
-            summary = self._poses(info, job_id, attempt)
+            summary = self._poses.run(doc, info, attempt)
         self._record_memory(job_id, attempt, final=False)  # the overlay is still to come
         if not self.jobs.succeed(job_id, attempt, frames=summary.frames):
             raise JobCanceled("the job was canceled or taken over as it finished")
@@ -218,6 +244,10 @@ class JobRunner:
     def _import(self, doc: dict[str, Any], info: VideoInfo, attempt: int) -> Any:
         """Convert an import job's PHALP results into its frames (posepipe.phalp)."""
         job_id = doc["_id"]
+        if not self.jobs.note_attempt(
+            job_id, attempt, worker=self.state.worker_id, resumed_from=0, frames_total=info.frames
+        ):
+            raise JobCanceled("the job was canceled or taken over as it started")
         sink = MongoFrameSink(jobs=self.jobs, frames=self.frames, job_id=job_id, attempt=attempt)
         progress = JobProgress(
             jobs=self.jobs, client=self.client, job_id=job_id, attempt=attempt,
@@ -228,35 +258,6 @@ class JobRunner:
             return run_import(doc, info, path, sink, progress)
         finally:
             self.metrics.frames.inc(sink.written)
-
-    def _poses(self, info: VideoInfo, job_id: str, attempt: int) -> RunSummary:
-        def on_frames(done: int) -> None:
-            self.state.touch(done)
-
-        sink = MongoFrameSink(jobs=self.jobs, frames=self.frames, job_id=job_id, attempt=attempt)
-        progress = JobProgress(
-            jobs=self.jobs, client=self.client, job_id=job_id, attempt=attempt,
-            interval_s=self.settings.pose_progress_interval_s, on_update=on_frames,
-        )
-        checked = [time.monotonic()]
-
-        def should_stop() -> bool:
-            now = time.monotonic()
-            if now - checked[0] < _CANCEL_CHECK_S:
-                return False
-            checked[0] = now
-            return not self.jobs.owns(job_id, attempt)
-
-        before = sink.written
-        try:
-            return run_pipeline(
-                info, self.backend, sink, progress,
-                tracker=tracker_from_settings(self.settings),
-                batch_size=self.settings.pose_batch_size,
-                should_stop=should_stop,
-            )
-        finally:
-            self.metrics.frames.inc(sink.written - before)
 
     def _record_memory(self, job_id: str, attempt: int, *, final: bool) -> None:
         """Keep the attempt's peak memory on the job, before its status event goes out."""
@@ -289,12 +290,36 @@ class JobRunner:
         self.metrics.jobs.labels("canceled").inc()
         log.info("job canceled; partial results removed")
 
-    def _after_error(self, job_id: str, attempt: int, exc: Exception) -> None:
+    def _hand_back(self, job_id: str, attempt: int) -> None:
+        """Stopped at a saved resume point: queue the job again at once, for any worker."""
+        self._record_memory(job_id, attempt, final=False)
+        if not self.jobs.hand_back(job_id, attempt):
+            self._after_cancel(job_id)
+            return
+        publish_status(self.client, job_id, JobStatus.QUEUED)
+        message = CurrentMessage.get_current_message()
+        requeued = False
+        if message is not None and self._requeue_message is not None:
+            message.options[HANDED_BACK_OPTION] = True
+            try:
+                requeued = self._requeue_message(message)
+            except redis.RedisError as exc:
+                log.warning("could not hand the message back: %s", exc)
+        resume = (self.jobs.get(job_id) or {}).get("resume") or {}
+        if requeued:
+            log.info("worker stopping: job handed back at frame %s; any worker goes on from "
+                     "there", resume.get("next_frame", 0))
+        else:
+            log.warning("worker stopping: job left at frame %s, but its message could not be "
+                        "handed back; the stranded-job sweep sends it again",
+                        resume.get("next_frame", 0))
+
+    def _after_error(self, job_id: str, attempt: int, delivery: int, exc: Exception) -> None:
         code = exc.code if isinstance(exc, PosepipeError) else "processing_error"
         text = exc.message if isinstance(exc, PosepipeError) else f"{type(exc).__name__}: {exc}"
-        if attempt >= self.settings.pose_max_attempts:
+        if delivery >= self.settings.pose_max_attempts:
             log.error("attempt %d failed, the last one: %s", attempt, text, exc_info=True)
-            self._fail(job_id, attempt, code, f"gave up after {_attempts(attempt)}: {text}")
+            self._fail(job_id, attempt, code, f"gave up after {_attempts(delivery)}: {text}")
             return
         log.warning("attempt %d failed, will retry: %s", attempt, text, exc_info=True)
         self._record_memory(job_id, attempt, final=False)

@@ -21,22 +21,24 @@ class MongoFrameSink:
         frames: FrameStore,
         job_id: str,
         attempt: int,
+        keep_stored: bool = False,
         on_written: Callable[[int], None] | None = None,
     ) -> None:
         self._jobs = jobs
         self._frames = frames
         self._job_id = job_id
         self._attempt = attempt
+        self._keep_stored = keep_stored  # a resumed attempt goes on after the stored frames
         self._on_written = on_written
         self._header: ResultHeader | None = None
         self.written = 0
 
     def begin(self, header: ResultHeader) -> None:
         self._header = header
-        # A redelivered job starts clean; the unique (job_id, i) index guards the rest. A
-        # first attempt has nothing to clear (and on FerretDB the delete scans every frame
-        # of every job: it filters in SQL on _id only).
-        if self._attempt > 1:
+        # A redelivered job that does not resume starts clean; the unique (job_id, i) index
+        # guards the rest. A first attempt has nothing to clear (and on FerretDB the delete
+        # scans every frame of every job: it filters in SQL on _id only).
+        if self._attempt > 1 and not self._keep_stored:
             self._frames.clear(self._job_id)
         self._jobs.set_result_header(self._job_id, self._attempt, self._header_doc(header.video))
 

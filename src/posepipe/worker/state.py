@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-def new_worker_id() -> str:
-    """host-pid-random: unique across hosts and restarts, readable in logs."""
-    return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+def new_worker_id(name: str | None = None) -> str:
+    """name-pid-random (the name defaults to the host's): unique per process, readable in logs."""
+    return f"{name or socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
 
 
 @dataclass

@@ -99,6 +99,12 @@ class WorkerMetrics:
         self.frames = Counter(
             "posepipe_worker_frames", "Frames processed", registry=self.registry
         )
+        # Frames handed to the pose backend, counted before each batch: above `frames` by
+        # what this process computed and lost (a batch cut short) or skipped (a resume).
+        self.frames_inferred = Counter(
+            "posepipe_worker_frames_inferred", "Frames handed to the pose backend",
+            registry=self.registry,
+        )
         self.job_seconds = Histogram(
             "posepipe_worker_job_duration_seconds", "Wall time of a job attempt",
             buckets=(1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600), registry=self.registry,
