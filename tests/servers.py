@@ -87,9 +87,14 @@ class _Server:
 
 
 class RedisServer(_Server):
-    """Debian's redis-server with appendonly on, as in Compose."""
+    """Debian's redis-server with appendonly on, as in Compose; `persistent=False` keeps
+    nothing on disk, so a restart loses every key (what an outage without AOF does)."""
 
     name = "redis"
+
+    def __init__(self, data_dir: Path, *, persistent: bool = True) -> None:
+        super().__init__(data_dir)
+        self.persistent = persistent
 
     @property
     def url(self) -> str:
@@ -105,7 +110,7 @@ class RedisServer(_Server):
             "--dir",
             str(self.data_dir),
             "--appendonly",
-            "yes",
+            "yes" if self.persistent else "no",
             "--appendfsync",
             "everysec",
             "--save",

@@ -146,6 +146,8 @@ class NativeStack:
                 "LOG_LEVEL": "INFO",
                 "POSE_BACKEND": "mediapipe",
                 "BIND_ADDRESS": "127.0.0.1",
+                # The stack's workers share one "host": their slot files (worker identity).
+                "POSE_STATE_DIR": str(self.root / "state"),
                 "PYTHONUNBUFFERED": "1",
             }
         )
@@ -178,13 +180,18 @@ class NativeStack:
             self._terminate(self.api)
 
     def start_worker(
-        self, env: dict[str, str] | None = None, timeout_s: float = 60.0
+        self,
+        env: dict[str, str] | None = None,
+        timeout_s: float = 60.0,
+        args: tuple[str, ...] = (),
     ) -> ServiceProcess:
-        """Start one more `posepipe worker` and wait until its model is loaded."""
+        """Start one more `posepipe worker` (with `args`, e.g. `--reload`) and wait until its
+        model is loaded."""
         self._count += 1
         port = free_port()
         worker = self._spawn(
-            f"worker-{self._count}", ["worker", "--health-port", str(port)], port, env or {}
+            f"worker-{self._count}", ["worker", "--health-port", str(port), *args], port,
+            env or {},
         )
         self.workers.append(worker)
         _wait_http(f"http://127.0.0.1:{port}/health", worker, timeout_s)
@@ -247,6 +254,15 @@ class NativeStack:
         if response.status_code != 201:
             raise AssertionError(f"upload answered {response.status_code}: {response.text}")
         return str(response.json()["job_id"])
+
+    def metric(self, name: str) -> float:
+        """One unlabelled sample of the API's /metrics (e.g. posepipe_frames_inferred_total)."""
+        with self.client() as client:
+            text = client.get("/metrics").text
+        for line in text.splitlines():
+            if line.startswith(f"{name} "):
+                return float(line.split()[1])
+        raise KeyError(f"{name} is not in /metrics")
 
     def job(self, job_id: str) -> dict[str, Any]:
         """`GET /api/jobs/{id}`."""

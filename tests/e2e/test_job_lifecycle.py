@@ -46,11 +46,23 @@ def test_a_job_finishes_after_its_worker_is_killed_and_restarted(
     page.screenshot(path=str(artifact("jobs-worker-killed.png")))
     stack.start_worker()
 
-    # Redelivered after the heartbeat timeout, it runs again and the row follows it live.
+    # The restarted worker takes the job back at once and goes on from its last stored
+    # batch; the row follows it live.
     row = job_row(page, job_id, "succeeded", timeout_ms=150_000)
     expect(row.get_by_test_id("job-attempts")).to_have_text("2")
     expect(row.get_by_test_id("job-progress")).to_have_attribute("aria-valuenow", "100")
     page.screenshot(path=str(artifact("jobs-after-restart.png")))
+
+    # The job page says what happened: the second attempt resumed where the first stopped.
+    row.get_by_role("link").first.click()
+    expect(page.get_by_test_id("job-attempts")).to_contain_text(
+        re.compile(r"^2 · resumed at frame \d+ of 200$"))
+    history = page.get_by_test_id("attempt-history")
+    history.locator("summary").click()
+    expect(history.locator("li")).to_have_count(2)
+    expect(history.locator("li").nth(0)).to_contain_text("Attempt 1, from the start")
+    expect(history.locator("li").nth(1)).to_contain_text(re.compile(r"Attempt 2, resumed at"))
+    page.screenshot(path=str(artifact("job-resumed.png")))
 
 
 def test_a_job_that_fails_for_good_shows_why(page: Page, ui_url: str, stack: NativeStack) -> None:

@@ -1,10 +1,14 @@
 """Crash safety, tested on real servers and real processes (issue 3, 5a-d).
 
-a. kill -9 the worker mid-job, start another: done within 2 minutes (default 60 s
-   heartbeat timeout), one frame document per frame, attempts = 2;
+a. kill -9 the worker mid-job, start a worker on another "host": it takes the job over
+   after the (default 60 s) heartbeat timeout, resumes after the last stored batch, and is
+   done within 2 minutes, one frame document per frame, attempts = 2 (a worker restarted
+   in place takes its job back at once: tests/integration/test_resume.py);
 b. a video that kills the worker on every try fails after POSE_MAX_ATTEMPTS, with a reason,
    and the job behind it succeeds;
-c. Redis restarted (appendonly) with jobs queued: none is lost;
+c. Redis restarted (appendonly) with jobs queued: none is lost; restarted without
+   persistence (every message lost): every accepted job is sent again and succeeds (issue
+   11), the one a live worker was running is not sent twice;
 d. MongoDB stopped for 10 s under requests: 503s with a clear error, never a 500, and the
    API recovers by itself.
 """
@@ -13,6 +17,7 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +25,9 @@ import httpx
 import pytest
 from pymongo import MongoClient
 
+from tests import media_factory as make
 from tests.integration.conftest import StackFactory
+from tests.servers import RedisServer
 from tests.stack import NativeStack
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -51,16 +58,22 @@ def test_a_killed_worker_job_is_redelivered_and_finished(
     total = 247
     _wait_for(lambda: stack.job(job_id)["progress"]["frames_done"] >= total // 3, 120)
     stack.kill_worker()
-    killed_at = time.monotonic()
+    killed_at, killed_wall = time.monotonic(), datetime.now(timezone.utc)
     half_done = stack.job(job_id)
     assert half_done["status"] == "running" and half_done["progress"]["frames_done"] < total
-    stack.start_worker()
+    # Another name: a worker on another host, which cannot know the killed one is dead.
+    stack.start_worker(env={"POSE_WORKER_NAME": "another-host"})
 
     job = stack.wait_for_job(job_id, "succeeded", timeout_s=120)
     recovered_s = time.monotonic() - killed_at
     killed_frame = half_done["progress"]["frames_done"]
-    print(f"killed at frame {killed_frame}; succeeded {recovered_s:.1f} s later")
+    second = job["attempt_log"][-1]
+    taken_over_s = (datetime.fromisoformat(second["started_at"]) - killed_wall).total_seconds()
+    print(f"killed at frame {killed_frame}; taken over {taken_over_s:.1f} s later at frame "
+          f"{second['resumed_from']}; succeeded {recovered_s:.1f} s after the kill")
     assert recovered_s < 120
+    assert taken_over_s > 55  # only the heartbeat timeout (60 s) gave it back
+    assert killed_frame <= second["resumed_from"] < total
     assert job["attempts"] == 2
     assert _frames_in_mongodb(stack, job_id) == list(range(total))
     with stack.client() as client:
@@ -111,6 +124,35 @@ def test_jobs_queued_across_a_redis_restart_are_not_lost(
     for job_id in jobs:
         job = stack.wait_for_job(job_id, timeout_s=120)
         assert job["status"] == "succeeded" and job["attempts"] == 1
+
+
+def test_jobs_whose_messages_redis_lost_are_sent_again_and_succeed(
+    videos_dir: Path, tmp_path: Path
+) -> None:
+    # Redis without persistence: a restart loses every key, the queue's messages included.
+    redis = RedisServer(tmp_path / "redis", persistent=False)
+    redis.start()
+    stack = NativeStack(tmp_path / "stack", redis=redis, env={
+        "POSE_SWEEP_INTERVAL_S": "2", "POSE_HEARTBEAT_INTERVAL_S": "1",
+    })
+    try:
+        stack.start()
+        running = stack.upload(make.loop_video(videos_dir / JUGGLING, tmp_path / "x3.mp4", 3))
+        stack.wait_for_job(running, "running", timeout_s=60)
+        # Accepted (201) while the worker is busy: their messages wait in Redis.
+        waiting = [stack.upload(videos_dir / SQUATS, f"clip{n}.mp4") for n in range(4)]
+        assert stack.job(running)["status"] == "running"
+        redis.restart()  # every message is gone, the running job's included
+        jobs = [stack.wait_for_job(job_id, timeout_s=300) for job_id in [running, *waiting]]
+    finally:
+        stack.stop()  # the workers first: the server they talk to goes last
+        redis.stop()
+    assert [job["status"] for job in jobs] == ["succeeded"] * 5
+    # The running job's worker lived on: it was not sent again. The others ran once each.
+    assert [job["attempts"] for job in jobs] == [1] * 5
+    resent = [line for worker in stack.workers for line in worker.log_lines()
+              if "its queue message is gone" in str(line.get("message"))]
+    assert sorted(line["job_id"] for line in resent) == sorted(waiting)
 
 
 def test_mongodb_down_gives_503_never_500_and_the_api_recovers(

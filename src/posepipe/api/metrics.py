@@ -16,7 +16,7 @@ from prometheus_client.core import CounterMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from posepipe.errors import DependencyUnavailable
-from posepipe.jobs.keys import FRAMES_PROCESSED_KEY
+from posepipe.jobs.keys import FRAMES_INFERRED_KEY, FRAMES_PROCESSED_KEY
 from posepipe.jobs.queue import queue_depth
 from posepipe.jobs.workers import live_workers
 from posepipe.store.jobs import JobRepository
@@ -27,16 +27,15 @@ CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 _LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
-class _FramesProcessed(Collector):
-    """A counter whose value lives in Redis (all workers add to it)."""
+class _RedisCounter(Collector):
+    """A counter whose value lives in Redis (all workers add to it, dead ones included)."""
 
-    def __init__(self) -> None:
+    def __init__(self, name: str, documentation: str) -> None:
+        self.name, self.documentation = name, documentation
         self.value = 0.0
 
     def collect(self) -> Iterator[Metric]:
-        family = CounterMetricFamily(
-            "posepipe_frames_processed", "Frames processed by all pose-service workers"
-        )
+        family = CounterMetricFamily(self.name, self.documentation)
         family.add_metric([], self.value)
         yield family
 
@@ -71,8 +70,16 @@ class ApiMetrics:
             "posepipe_dependency_up", "1 when the dependency answered the last scrape",
             ["dependency"], registry=self.registry,
         )
-        self._frames = _FramesProcessed()
+        self._frames = _RedisCounter(
+            "posepipe_frames_processed", "Frames processed by all pose-service workers"
+        )
+        # Above frames processed by the work lost to crashes (recomputed after a resume).
+        self._inferred = _RedisCounter(
+            "posepipe_frames_inferred",
+            "Frames handed to a pose backend by all pose-service workers",
+        )
         self.registry.register(self._frames)
+        self.registry.register(self._inferred)
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         """Count one answered request."""
@@ -93,7 +100,9 @@ class ApiMetrics:
             workers = await live_workers(client)
             self.workers.set(len(workers))
             self.fps.set(sum(float(w.get("fps") or 0.0) for w in workers))
-            self._frames.value = float(await client.get(FRAMES_PROCESSED_KEY) or 0)
+            processed, inferred = await client.mget(FRAMES_PROCESSED_KEY, FRAMES_INFERRED_KEY)
+            self._frames.value = float(processed or 0)
+            self._inferred.value = float(inferred or 0)
             self.dependency_up.labels("redis").set(1)
         except (DependencyUnavailable, redis.RedisError) as exc:
             log.info("metrics without Redis: %s", exc)
