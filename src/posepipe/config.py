@@ -15,6 +15,13 @@ def _upper(value: object) -> object:
     return value.upper() if isinstance(value, str) else value
 
 
+def _none_if_blank(value: object) -> object:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+# `POSE_WORKER_NAME=` in .env means "unset", as it does for Compose.
+BlankIsUnset = BeforeValidator(_none_if_blank)
+
 # `LOG_LEVEL=info` is as clear as INFO: accept either case.
 LogLevel = Annotated[Literal["DEBUG", "INFO", "WARNING", "ERROR"], BeforeValidator(_upper)]
 
@@ -75,10 +82,10 @@ class Settings(BaseSettings):
     pose_resume: bool = True
     # Who this worker is across restarts (its previous incarnation's job is taken back at
     # once); the hostname when unset, which a Compose container keeps across restarts.
-    pose_worker_name: str | None = None
+    pose_worker_name: Annotated[str | None, BlankIsUnset] = None
     # A folder local to this host or container for the workers' slot files (file locks):
     # <temp dir>/posepipe-worker when unset.
-    pose_state_dir: Path | None = None
+    pose_state_dir: Annotated[Path | None, BlankIsUnset] = None
     # How often each worker looks for accepted jobs whose queue message was lost (a Redis
     # restart without persistence) and sends them again.
     pose_sweep_interval_s: float = Field(30.0, gt=0)

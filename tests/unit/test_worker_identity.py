@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
+from posepipe.config import Settings
 from posepipe.worker.identity import acquire_slot
 
 
@@ -60,3 +62,21 @@ def test_an_odd_name_makes_a_safe_file_name(tmp_path: Path) -> None:
     slot = acquire_slot(tmp_path, "../gpu 1", scope="s")
     assert slot.path.parent == tmp_path and slot.name == "../gpu 1"
     slot.release()
+
+
+def test_blank_settings_mean_unset() -> None:
+    settings = Settings(pose_state_dir="", pose_worker_name=" ")
+    assert settings.pose_state_dir is None and settings.pose_worker_name is None
+
+
+def test_a_worker_whose_state_dir_is_unusable_says_so_and_exits(tmp_path: Path) -> None:
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the folder should be")
+    result = subprocess.run(
+        [sys.executable, "-m", "posepipe", "worker", "--health-port", "0"],
+        env={**os.environ, "POSE_STATE_DIR": str(blocked), "LOG_FORMAT": "console"},
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 2
+    assert f"POSE_STATE_DIR: cannot keep this worker's slot file in {blocked}" in (
+        result.stdout + result.stderr)

@@ -59,11 +59,15 @@ def run_worker(settings: Settings, health_port: int, health_host: str | None = N
     )
     stop = threading.Event()
     _on_signals(stop)
-    slot = acquire_slot(
-        settings.pose_state_dir or default_state_dir(),
-        settings.pose_worker_name or socket.gethostname(),
-        scope=settings.redis_url,
-    )
+    state_dir = settings.pose_state_dir or default_state_dir()
+    try:
+        slot = acquire_slot(
+            state_dir, settings.pose_worker_name or socket.gethostname(), scope=settings.redis_url
+        )
+    except OSError as exc:
+        log.error("POSE_STATE_DIR: cannot keep this worker's slot file in %s (%s); give it a "
+                  "writable local folder", state_dir, exc)
+        return 2
     state = WorkerState(worker_id=new_worker_id(slot.name))
     metrics = WorkerMetrics(state, settings)
     health = HealthServer(
