@@ -1,6 +1,6 @@
 """Crash recovery with resume (issue 11): seconds from a SIGKILL to `succeeded`.
 
-The 1,976-frame clip (the juggling clip eight times over, 720p, 24 fps) is uploaded to a
+A 1,976-frame clip (the juggling clip eight times over, re-encoded, 720p, 24 fps) goes to a
 fresh native stack (tests/stack.py: redis-server, MongoDB or FerretDB, `posepipe api`,
 `posepipe worker` with mediapipe, the default 60 s heartbeat timeout); when 60 % of its
 frames are done the worker is SIGKILLed and a new one started at once. Three ways, each

@@ -57,31 +57,6 @@ def write_vfr_video(path: Path, *, frames: int = 40, width: int = 160, height: i
     return path
 
 
-def loop_video(source: Path, path: Path, times: int) -> Path:
-    """`source` played `times` times in a row, remuxed without re-encoding (video only).
-
-    Each copy starts on the source's first keyframe, so the result decodes as a whole; its
-    timestamps run on across the copies.
-    """
-    with av.open(str(source)) as src:
-        video = src.streams.video[0]
-        packets = [p for p in src.demux(video) if p.dts is not None and p.size]
-        pts = [p.pts for p in packets if p.pts is not None]
-        step = max(pts) - min(pts) + (packets[1].dts - packets[0].dts)  # one more frame
-        with av.open(str(path), mode="w", format="mp4") as out:
-            stream = out.add_stream_from_template(video)
-            for n in range(times):
-                for packet in packets:
-                    copy = av.Packet(bytes(packet))
-                    copy.pts = None if packet.pts is None else packet.pts + n * step
-                    copy.dts = packet.dts + n * step
-                    copy.is_keyframe = packet.is_keyframe
-                    copy.time_base = packet.time_base
-                    copy.stream = stream
-                    out.mux(copy)
-    return path
-
-
 def write_audio_only(path: Path, seconds: float = 1.0) -> Path:
     """An MP4 with one AAC audio stream and no video."""
     rate = 16000

@@ -1,7 +1,8 @@
-"""Resume (issue 11), on real servers and real worker processes, with the 1,976-frame clip
-(the juggling clip eight times over, 720p): a killed worker restarted in place takes its job
-back at once and goes on from the last stored batch; a `--reload` hands the job back at a
-batch boundary. Both are compared with an uninterrupted run of the same clip, made once.
+"""Resume (issue 11), on real servers and real worker processes, with a 1,976-frame clip
+(the juggling clip eight times over, re-encoded, 720p): a killed worker restarted in place
+takes its job back at once and goes on from the last stored batch; a `--reload` hands the
+job back at a batch boundary. Both are compared with an uninterrupted run of the same clip,
+made once.
 
 "Frames computed" is counted, not estimated: every frame handed to the pose backend adds to
 a counter in Redis (read at the API's /metrics as posepipe_frames_inferred_total) before the
@@ -34,7 +35,7 @@ JOB_TIMEOUT_S = 900  # a 1,976-frame job on two shared cores, with its overlay
 
 @pytest.fixture(scope="module")
 def long_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The juggling clip eight times in a row, without re-encoding: 1,976 frames at 24 fps."""
+    """The juggling clip eight times in a row: 1,976 frames at 24 fps."""
     return make.loop_video(VIDEOS / "single_person_soccer_ball_juggling.mp4",
                            tmp_path_factory.mktemp("clips") / "juggling_x8.mp4", 8)
 
