@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -122,7 +123,8 @@ class PosePass:
         except redis.RedisError as exc:
             log.debug("could not count inferences in Redis: %s", exc)
 
-    def _stop_check(self, job_id: str, attempt: int) -> Any:
+    def _stop_check(self, job_id: str, attempt: int) -> Callable[[], bool]:
+        """The pipeline's check between batches; raises WorkerStopping when the worker stops."""
         checked = [time.monotonic()]
 
         def should_stop() -> bool:

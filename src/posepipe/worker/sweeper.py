@@ -115,7 +115,7 @@ class StrandedJobSweeper:
     def _jobs_with_messages(self) -> set[str]:
         found = set()
         for name in _MESSAGE_HASHES:
-            for body in self._client.hvals(name):  # type: ignore[union-attr]
+            for body in self._client.hvals(name):  # type: ignore[union-attr]  # sync client
                 job_id = job_id_of(body)
                 if job_id is not None:
                     found.add(job_id)
