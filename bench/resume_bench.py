@@ -29,6 +29,7 @@ import statistics
 import sys
 import tempfile
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -55,13 +56,15 @@ def run_once(root: Path, clip: Path, frames: int, restart_env: dict[str, str]) -
         while (done := stack.job(job_id)["progress"]["frames_done"]) < frames * KILL_AT:
             time.sleep(0.05)
         stack.kill_worker()
-        killed = time.monotonic()
+        killed, killed_wall = time.monotonic(), datetime.now(timezone.utc)
         stack.start_worker(env=restart_env)
         job = stack.wait_for_job(job_id, "succeeded", timeout_s=1800, poll_s=0.1)
         recovery_s = time.monotonic() - killed
+        restarted = datetime.fromisoformat(job["attempt_log"][-1]["started_at"])
         return {
             "killed_at_frame": done,
             "kill_to_succeeded_s": round(recovery_s, 1),
+            "kill_to_attempt_2_s": round((restarted - killed_wall).total_seconds(), 1),
             "frames_computed": int(stack.metric("posepipe_frames_inferred_total")),
             "resumed_from": job["attempt_log"][-1]["resumed_from"],
             "attempts": job["attempts"],
@@ -90,14 +93,16 @@ def main() -> int:
 
     today = statistics.median(r["kill_to_succeeded_s"] for r in results[next(iter(SCENARIOS))])
     print(f"\n{frames} frames, killed at {KILL_AT:.0%}; medians of {args.repeats} run(s)\n")
-    print("| recovery | kill to `succeeded` | vs today | frames computed | resumed at |")
-    print("|---|---|---|---|---|")
+    print("| recovery | kill to attempt 2 | kill to `succeeded` | vs today | frames computed "
+          "| resumed at |")
+    print("|---|---|---|---|---|---|")
     for name, runs in results.items():
+        restart = statistics.median(r["kill_to_attempt_2_s"] for r in runs)
         seconds = statistics.median(r["kill_to_succeeded_s"] for r in runs)
         computed = statistics.median(r["frames_computed"] for r in runs)
         resumed = statistics.median(r["resumed_from"] for r in runs)
-        print(f"| {name} | {seconds:.1f} s | {seconds / today:.2f} | {computed:.0f} "
-              f"| {resumed:.0f} |")
+        print(f"| {name} | {restart:.1f} s | {seconds:.1f} s | {seconds / today:.2f} "
+              f"| {computed:.0f} | {resumed:.0f} |")
     return 0
 
 
