@@ -102,3 +102,22 @@ def test_local_media_store(tmp_path: Path) -> None:
     store.delete(key)
     store.delete(key)  # twice is fine
     assert not store.exists(key)
+
+
+def test_a_resume_point_is_kept_per_job_and_a_stale_attempt_cannot_overwrite_it(
+    sync_db: Database[Any],
+) -> None:
+    store = FrameStore(sync_db)
+    tracker = {"joints": {"objects": [{"estimate": [[1.5], [2.5]]}]}, "next_id": 2}  # nested
+    point = {"next_frame": 16, "frames_with_people": 16, "most_people": 1, "tracker": tracker,
+             "backend": "mediapipe x"}
+    assert store.resume_point("j") is None
+    assert store.save_resume_point("j", 1, point)
+    assert store.save_resume_point("j", 2, {**point, "next_frame": 8})  # a newer attempt
+    # The first attempt, wrongly declared dead, is still running: it loses the job here.
+    assert not store.save_resume_point("j", 1, {**point, "next_frame": 24})
+    saved = store.resume_point("j")
+    assert saved is not None and (saved["attempt"], saved["next_frame"]) == (2, 8)
+    assert saved["tracker"] == tracker
+    store.clear("j")
+    assert store.resume_point("j") is None

@@ -222,7 +222,9 @@ def test_a_redelivered_job_resumes_after_its_last_stored_batch(
         dying.run(job_id, 1)
     doc = sync_db.jobs.find_one({"_id": job_id})
     assert doc is not None and doc["status"] == "running"
-    assert doc["resume"]["next_frame"] == 24  # batches of 8: 0-23 stored, 24-31 lost
+    saved = FrameStore(sync_db).resume_point(job_id)
+    assert saved is not None and saved["next_frame"] == 24  # batches of 8: 0-23 stored
+    assert saved["attempt"] == 1 and saved["tracker"]["next_id"] == 2  # one person so far
     assert [f["i"] for f in _frames(sync_db, job_id)] == list(range(24))
 
     with caplog.at_level("INFO"):
@@ -231,7 +233,7 @@ def test_a_redelivered_job_resumes_after_its_last_stored_batch(
     doc = sync_db.jobs.find_one({"_id": job_id})
     assert doc is not None and doc["status"] == "succeeded" and doc["attempts"] == 2
     assert [(a["attempt"], a["resumed_from"]) for a in doc["attempt_log"]] == [(1, 0), (2, 24)]
-    assert doc["resume"] is None
+    assert FrameStore(sync_db).resume_point(job_id) is None  # finished: nothing to go on from
 
     whole, resumed = _frames(sync_db, reference), _frames(sync_db, job_id)
     assert [f["i"] for f in resumed] == list(range(65))
@@ -258,7 +260,7 @@ def test_frames_of_another_backend_are_not_resumed(
     with pytest.raises(_Killed):
         _runner(service_settings, sync_db, redis_client, DiesAtFrame(backend, 30), []).run(
             job_id, 1)
-    sync_db.jobs.update_one({"_id": job_id}, {"$set": {"resume.backend": "hmr2 on a GPU"}})
+    sync_db.resume_points.update_one({"_id": job_id}, {"$set": {"backend": "hmr2 on a GPU"}})
     _runner(service_settings, sync_db, redis_client, backend, []).run(job_id, 2)
     doc = sync_db.jobs.find_one({"_id": job_id})
     assert doc is not None and doc["status"] == "succeeded"

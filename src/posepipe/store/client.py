@@ -23,6 +23,9 @@ FRAMES = "frames"
 # status endpoint reads that document at hundreds of requests a second, and the header
 # would more than double what MongoDB (FerretDB above all) decodes for each read.
 RESULTS = "results"
+# Where a redelivered job can go on from (posepipe.pose.resume), one per job. Not on the job
+# document either: the tracker's state is about 13 KB per person in view.
+RESUME_POINTS = "resume_points"
 
 # (collection, keys, options). The unique (job_id, i) index is what makes a redelivered job
 # overwrite its frames instead of adding a second copy.

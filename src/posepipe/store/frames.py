@@ -1,21 +1,24 @@
 """The frames collection: one document per (job, frame), unique on (job_id, i).
 
 `FrameRepository` reads for the API (asyncio); `FrameStore` writes and reads for the
-worker, which runs synchronously in its actor thread.
+worker, which runs synchronously in its actor thread. Beside the frames lives the job's
+resume point (the next frame and the tracker's state after the last stored batch), which
+the worker saves after each batch and a redelivered job goes on from.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
 from pymongo import ASCENDING, ReplaceOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.database import Database
-from pymongo.errors import BulkWriteError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from posepipe.schema import FramePoses
-from posepipe.store.client import FRAMES, RESULTS, mongo_errors
+from posepipe.store.client import FRAMES, RESULTS, RESUME_POINTS, mongo_errors
 from posepipe.store.codec import frame_from_document, frame_to_document
 
 _DUPLICATE_KEY = 11000
@@ -28,6 +31,7 @@ class FrameRepository:
     def __init__(self, db: AsyncDatabase[Any]) -> None:
         self._frames = db[FRAMES]
         self._results = db[RESULTS]
+        self._resume = db[RESUME_POINTS]
 
     async def header(self, job_id: str) -> dict[str, Any] | None:
         """The result's header (codec.header_to_document's shape), or None when there is none."""
@@ -48,6 +52,7 @@ class FrameRepository:
     async def delete_for_job(self, job_id: str) -> int:
         """Delete the job's frames and result header; returns how many frames there were."""
         with mongo_errors():
+            await self._resume.delete_one({"_id": job_id})
             result = await self._frames.delete_many({"job_id": job_id})
             await self._results.delete_one({"_id": job_id})
         return result.deleted_count
@@ -59,12 +64,41 @@ class FrameStore:
     def __init__(self, db: Database[Any]) -> None:
         self._frames = db[FRAMES]
         self._results = db[RESULTS]
+        self._resume = db[RESUME_POINTS]
 
     def clear(self, job_id: str) -> None:
-        """Drop what an earlier attempt at this job left (frames and header)."""
+        """Drop what an earlier attempt at this job left (resume point, frames and header)."""
         with mongo_errors():
+            # The resume point first: a crash in between must not resume over lost frames.
+            self._resume.delete_one({"_id": job_id})
             self._frames.delete_many({"job_id": job_id})
             self._results.delete_one({"_id": job_id})
+
+    def save_resume_point(self, job_id: str, attempt: int, point: dict[str, Any]) -> bool:
+        """Keep where this attempt can be gone on from; False if a later attempt saved one."""
+        # The tracker's state holds nested arrays, which FerretDB does not store: JSON text.
+        doc = {"_id": job_id, "attempt": attempt, **point, "tracker": json.dumps(point["tracker"])}
+        with mongo_errors():
+            try:
+                self._resume.replace_one(
+                    {"_id": job_id, "attempt": {"$lte": attempt}}, doc, upsert=True
+                )
+            except DuplicateKeyError:  # the filter missed because a later attempt's is there
+                return False
+        return True
+
+    def resume_point(self, job_id: str) -> dict[str, Any] | None:
+        """The last resume point saved for the job (its `tracker` as plain data), or None."""
+        with mongo_errors():
+            doc = self._resume.find_one({"_id": job_id}, {"_id": 0})
+        if doc is None:
+            return None
+        return {**doc, "tracker": json.loads(doc["tracker"])}
+
+    def forget_resume_point(self, job_id: str) -> None:
+        """The job is finished: nothing will go on from it."""
+        with mongo_errors():
+            self._resume.delete_one({"_id": job_id})
 
     def write(self, job_id: str, frames: Sequence[FramePoses]) -> None:
         """Store a batch of frames, replacing any with the same (job_id, i)."""

@@ -69,11 +69,7 @@ class JobStore:
     def note_attempt(
         self, job_id: str, attempt: int, *, worker: str, resumed_from: int, frames_total: int
     ) -> bool:
-        """Add the attempt to the job's history and set its progress where it starts.
-
-        Starting from frame 0 also drops the saved resume point, before any frame is cleared,
-        so a crash in between cannot resume over frames that are gone.
-        """
+        """Add the attempt to the job's history and set its progress where it starts."""
         entry = {
             "attempt": attempt,
             "worker": worker,
@@ -81,21 +77,12 @@ class JobStore:
             "resumed_from": resumed_from,
             "frames_total": frames_total,
         }
-        update: dict[str, Any] = {
-            "$set": {"progress.frames_done": resumed_from},
-            "$push": {"attempt_log": entry},
-        }
-        if not resumed_from:
-            update["$set"]["resume"] = None
+        update = {"$set": {"progress.frames_done": resumed_from}, "$push": {"attempt_log": entry}}
         with mongo_errors():
             result = self._jobs.update_one(
                 {"_id": job_id, "status": JobStatus.RUNNING.value, "attempts": attempt}, update
             )
         return result.matched_count == 1
-
-    def save_resume(self, job_id: str, attempt: int, resume: dict[str, Any]) -> bool:
-        """Keep where the job can go on from (after the frames it names are stored)."""
-        return self._update_running(job_id, attempt, {"resume": resume})
 
     def hand_back(self, job_id: str, attempt: int) -> bool:
         """The worker is stopping at a saved resume point: the job is queued again."""
@@ -135,7 +122,6 @@ class JobStore:
                 "progress.frames_done": frames,
                 "progress.frames_total": frames,
                 "overlay_state": OverlayState.PENDING.value,
-                "resume": None,
             },
         )
 
@@ -170,7 +156,6 @@ class JobStore:
                         "status": JobStatus.FAILED.value,
                         "finished_at": utc_now(),
                         "error": error_document(code, message),
-                        "resume": None,
                     }
                 },
             )

@@ -66,8 +66,6 @@ def new_job_document(*, job_id: str, video: dict[str, Any]) -> dict[str, Any]:
         # One entry per attempt: who ran it, when, and from which frame (0, or where an
         # earlier attempt's stored frames end).
         "attempt_log": [],
-        # Where a redelivered job goes on from (posepipe.pose.resume), saved per batch.
-        "resume": None,
         "video": video,
         "created_at": utc_now(),
         "started_at": None,

@@ -60,7 +60,7 @@ class PosePass:
     def run(self, doc: dict[str, Any], info: VideoInfo, attempt: int) -> RunSummary:
         """The attempt's poses, from its resume point or from frame 0."""
         job_id = doc["_id"]
-        resume = self.resume_point(doc)
+        resume = self.resume_point(job_id)
         start = resume.next_frame if resume is not None else 0
         if not self.jobs.note_attempt(
             job_id, attempt, worker=self.state.worker_id, resumed_from=start,
@@ -95,9 +95,9 @@ class PosePass:
         finally:
             self.metrics.frames.inc(sink.written - before)
 
-    def resume_point(self, doc: dict[str, Any]) -> ResumePoint | None:
+    def resume_point(self, job_id: str) -> ResumePoint | None:
         """Where this attempt can go on from, or None to start from frame 0 (and why, logged)."""
-        saved = doc.get("resume")
+        saved = self.frames.resume_point(job_id)
         if not saved:
             return None
         if not self.settings.pose_resume:
@@ -114,7 +114,9 @@ class PosePass:
 
     def _checkpoint(self, job_id: str, attempt: int, point: ResumePoint) -> None:
         # Its frames are stored (the sink wrote them just before): save where to go on from.
-        self.jobs.save_resume(job_id, attempt, {**point.to_document(), "backend": self.backend_id})
+        saved = {**point.to_document(), "backend": self.backend_id}
+        if not self.frames.save_resume_point(job_id, attempt, saved):
+            raise JobCanceled("a later attempt has taken the job over")
 
     def _count_inferences(self, frames: int) -> None:
         self.metrics.frames_inferred.inc(frames)

@@ -201,6 +201,7 @@ class JobRunner:
         self._record_memory(job_id, attempt, final=False)  # the overlay is still to come
         if not self.jobs.succeed(job_id, attempt, frames=summary.frames):
             raise JobCanceled("the job was canceled or taken over as it finished")
+        self.frames.forget_resume_point(job_id)
         publish_status(self.client, job_id, JobStatus.SUCCEEDED)
         self.metrics.jobs.labels("succeeded").inc()
         log.info(
@@ -305,7 +306,7 @@ class JobRunner:
                 requeued = self._requeue_message(message)
             except redis.RedisError as exc:
                 log.warning("could not hand the message back: %s", exc)
-        resume = (self.jobs.get(job_id) or {}).get("resume") or {}
+        resume = self.frames.resume_point(job_id) or {}
         if requeued:
             log.info("worker stopping: job handed back at frame %s; any worker goes on from "
                      "there", resume.get("next_frame", 0))
