@@ -17,6 +17,8 @@ import redis
 from pymongo.database import Database
 
 from posepipe.config import Settings
+from posepipe.jobs.keys import events_channel
+from posepipe.jobs.progress import parse_event
 from posepipe.pose.backend import Observation
 from posepipe.skeletons import MEDIAPIPE33
 from posepipe.store.frames import FrameStore
@@ -202,6 +204,16 @@ class DiesAtFrame:
     def close(self) -> None: ...
 
 
+def _progress_events(events: Any) -> list[int]:
+    """The frames_done of every progress event the subscription has received."""
+    done = []
+    while (message := events.get_message(timeout=0.5)) is not None:
+        event = parse_event(message["data"]) if message["type"] == "message" else None
+        if event is not None and event["type"] == "progress":
+            done.append(int(event["frames_done"]))
+    return done
+
+
 def _frames(db: Database[Any], job_id: str) -> list[dict[str, Any]]:
     return list(db.frames.find({"job_id": job_id}, {"_id": 0, "job_id": 0}).sort("i", 1))
 
@@ -229,10 +241,18 @@ def test_a_redelivered_job_resumes_after_its_last_stored_batch(
     assert saved is not None and saved["next_frame"] == 24  # batches of 8: 0-23 stored
     assert saved["attempt"] == 1 and saved["tracker"]["next_id"] == 2  # one person so far
     assert [f["i"] for f in _frames(sync_db, job_id)] == list(range(24))
+    shown_at_crash = doc["progress"]["frames_done"]
+    assert shown_at_crash <= saved["next_frame"]  # never ahead of what is stored
 
+    events = redis_client.pubsub()
+    events.subscribe(events_channel(job_id))
     with caplog.at_level("INFO"):
         _runner(service_settings, sync_db, redis_client, backend, []).run(job_id, 2)
     assert f"resumed job {job_id} at frame 24 of 65" in caplog.text
+    # What the job page follows live: from where the crash left it, never backwards.
+    shown = [shown_at_crash, *_progress_events(events)]
+    events.close()
+    assert shown == sorted(shown) and shown[-1] == 65, shown
     doc = sync_db.jobs.find_one({"_id": job_id})
     assert doc is not None and doc["status"] == "succeeded" and doc["attempts"] == 2
     assert [(a["attempt"], a["resumed_from"]) for a in doc["attempt_log"]] == [(1, 0), (2, 24)]
@@ -274,3 +294,28 @@ def test_frames_of_another_backend_are_not_resumed(
     assert doc is not None and doc["status"] == "succeeded"
     assert doc["attempt_log"][-1]["resumed_from"] == 0
     assert [f["i"] for f in _frames(sync_db, job_id)] == list(range(65))
+
+
+def test_a_job_given_up_after_crashes_keeps_no_resume_point(
+    service_settings: Settings, sync_db: Database[Any], redis_client: redis.Redis,
+    videos_dir: Path,
+) -> None:
+    from posepipe.pose.select import build_backend
+
+    backend = build_backend(service_settings).backend
+    job_id = _job(sync_db, service_settings, videos_dir / SQUATS, "crashes")
+    runner = _runner(service_settings, sync_db, redis_client, DiesAtFrame(backend, 30), [])
+    with pytest.raises(_Killed):
+        runner.run(job_id, 1)
+    assert FrameStore(sync_db).resume_point(job_id) is not None
+
+    class Message:
+        args = (job_id,)
+
+    # AttemptLimit's verdict after the worker died during every delivery.
+    runner.give_up(Message(), service_settings.pose_max_attempts + 1)
+    doc = sync_db.jobs.find_one({"_id": job_id})
+    assert doc is not None and doc["status"] == "failed"
+    assert doc["error"]["message"].startswith("gave up after 4 attempts: the worker stopped")
+    assert "last progress: frame 24 of 65" in doc["error"]["message"]
+    assert FrameStore(sync_db).resume_point(job_id) is None

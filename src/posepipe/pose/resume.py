@@ -21,7 +21,7 @@ class ResumePoint:
     most_people: int = 0  # the most people in one frame so far
 
     def to_document(self) -> dict[str, Any]:
-        """Plain data for the job document."""
+        """Plain data for the job's resume_points document (FrameStore.save_resume_point)."""
         return {
             "next_frame": self.next_frame,
             "frames_with_people": self.frames_with_people,

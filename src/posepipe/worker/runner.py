@@ -141,6 +141,8 @@ class JobRunner:
                 reason += f"; last error: {doc['error']['message']}"
             self.jobs.record_attempt(job_id, attempts)
             if self.jobs.fail(job_id, "gave_up", reason):
+                # Failed for good: nothing will go on from its last stored batch.
+                self.frames.forget_resume_point(job_id)
                 publish_status(self.client, job_id, JobStatus.FAILED)
                 self.metrics.jobs.labels("failed").inc()
                 log.error("job failed: %s", reason)
