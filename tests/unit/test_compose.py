@@ -37,10 +37,6 @@ NOT_FROM_ENV = {
     "frontend_url": "backend-api only, fixed to the frontend service (test_frontend_memory_url)",
     "pose_worker_name": "the container's hostname: kept across restarts, distinct per container",
     "pose_state_dir": "the container's own /tmp, kept across restarts of the container",
-    # Issue 11 added these two; Compose does not pass them yet (the lead owns the compose
-    # files), so containers run the code's defaults until it does.
-    "pose_resume": "not passed by Compose yet: the code's default (on) applies",
-    "pose_sweep_interval_s": "not passed by Compose yet: the code's default (30 s) applies",
 }
 FIXED_IN_CONTAINER = {
     "MONGODB_URL": "mongodb://mongodb:27017/posepipe",
