@@ -1,6 +1,8 @@
 """A crash: pose-service's main process killed with SIGKILL from the host in the middle of a
-longer job (no `docker stop`, no warning). Docker's restart policy brings the container back
-and the job ends `succeeded`, with every frame once."""
+longer job (no `docker stop`, no warning). Docker's restart policy brings the container back,
+the restarted worker takes its dead incarnation's job back at once (the same container keeps
+its slot file) and goes on after the last stored batch, and the job ends `succeeded`, with
+every frame once."""
 
 from __future__ import annotations
 
@@ -41,6 +43,7 @@ def test_a_killed_pose_service_comes_back_and_finishes_the_job(
             time.sleep(0.3)
         else:
             pytest.fail(f"the job never got to 30%: {progress}")
+    stored_before_kill = progress["frames_done"]
 
     container = stack.inspect("pose-service")
     pid = container["State"]["Pid"]
@@ -64,6 +67,19 @@ def test_a_killed_pose_service_comes_back_and_finishes_the_job(
     REPORT["measured:crash, kill -9 to the job succeeded"] = f"{done_s:.1f} s"
 
     assert job["attempts"] >= 2
+    # Taken back by the restarted worker (not after QUEUE_HEARTBEAT_TIMEOUT_S by luck of a
+    # redelivery) and resumed where the stored frames ended, not from frame 0.
+    first, second = job["attempt_log"][0], job["attempt_log"][1]
+    hostname = container["Config"]["Hostname"]
+    # Worker ids are hostname-pid-random: the same container, a new process.
+    assert first["worker"].startswith(f"{hostname}-"), job["attempt_log"]
+    assert second["worker"].startswith(f"{hostname}-"), job["attempt_log"]
+    assert second["worker"] != first["worker"], job["attempt_log"]
+    assert 0 < second["resumed_from"] <= frames_total, job["attempt_log"]
+    assert second["resumed_from"] >= stored_before_kill, (stored_before_kill, job["attempt_log"])
+    REPORT["measured:crash, resumed at frame"] = (
+        f"{second['resumed_from']} of {frames_total} (killed at {stored_before_kill} stored)"
+    )
     assert job["progress"] == {"frames_done": frames_total, "frames_total": frames_total}
     with stack.client() as client:
         doc = client.get(f"/api/jobs/{job_id}/poses").json()
