@@ -87,6 +87,7 @@ dev-native: $(STAMP) test-deps ## the stack as local processes (honcho, Procfile
 bench: $(STAMP) ## run the benchmarks and print their figures (see bench/RESULTS.md)
 	$(PY) bench/pipeline_bench.py
 	$(PY) bench/multiperson_bench.py
+	$(PY) bench/pose_processes_bench.py
 	$(PY) bench/api_bench.py
 
 bench-tracking: $(STAMP) ## who is found and whose id is whose on the kids clip (three trackers)

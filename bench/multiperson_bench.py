@@ -85,10 +85,11 @@ def _process_cmd(path: Path, out_dir: Path) -> list[str]:
 
 
 def process_fps(path: Path, out_dir: Path, cache: Path) -> float:
-    """`posepipe process --no-overlay` with the CPU backend at 4 people: its own fps."""
+    """`posepipe process --no-overlay` with the CPU backend at 4 people: its own fps, in one
+    process (several pose processes are bench/pose_processes_bench.py's)."""
     proc = subprocess.run(
         _process_cmd(path, out_dir), capture_output=True, text=True, check=True,
-        env={**os.environ, "MODEL_CACHE_DIR": str(cache)},
+        env={**os.environ, "MODEL_CACHE_DIR": str(cache), "POSE_CPU_WORKERS": "1"},
     )
     speed = re.search(r"speed: ([\d.]+) fps", proc.stdout)
     assert speed, proc.stdout

@@ -3,7 +3,8 @@
 (a) decode-only fps, (b) pose-only fps on frames decoded beforehand, (c) `posepipe process
 --no-overlay` fps excluding model load, each repeated and interleaved; target
 (c) >= 0.9 x min(a, b). Also model load time and the peak memory of `posepipe process` on a
-long 1080p video (made by repeating a real clip without re-encoding).
+long 1080p video (made by repeating a real clip without re-encoding). The CLI runs in one
+process here (POSE_CPU_WORKERS=1); bench/pose_processes_bench.py measures several.
 
     .venv/bin/python bench/pipeline_bench.py [--repeats 3] [--long-minutes 10]
 """
@@ -30,6 +31,9 @@ from posepipe.video.probe import probe_video
 VIDEOS = Path(__file__).resolve().parents[1] / "data" / "videos"
 CLIP = VIDEOS / "single_person_soccer_ball_juggling.mp4"
 LONG_SOURCE = VIDEOS / "single_person_running_indoor_track.mp4"
+# This benchmark measures the pipeline in one process (decode thread + backend), as issue 2
+# set it; several pose processes are bench/pose_processes_bench.py's.
+_ONE_PROCESS = {**os.environ, "POSE_CPU_WORKERS": "1"}
 
 
 def decode_fps(path: Path) -> float:
@@ -56,6 +60,7 @@ def process_run(path: Path, out_dir: Path) -> dict[str, float]:
         capture_output=True,
         text=True,
         check=True,
+        env=_ONE_PROCESS,
     )
     speed = re.search(r"speed: ([\d.]+) fps \(model load ([\d.]+) s", proc.stdout)
     assert speed, proc.stdout
@@ -89,7 +94,9 @@ def peak_rss_mb_of(cmd: list[str]) -> tuple[float, float]:
     child counts the parent's memory at fork, which here holds hundreds of decoded frames.
     """
     started = time.perf_counter()
-    child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    child = subprocess.Popen(
+        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=_ONE_PROCESS
+    )
     peak_kb = 0
     while child.poll() is None:
         try:

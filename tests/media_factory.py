@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
 
@@ -20,20 +21,33 @@ def write_video(
     rotation: int | None = None,
     codec: str = "libx264",
     pix_fmt: str = "yuv420p",
+    options: dict[str, str] | None = None,
+    frame_ms: Sequence[int] | None = None,
+    container_format: str | None = None,
 ) -> Path:
-    """A small H.264 MP4 whose frames are a moving bright square on a gradient."""
-    with av.open(str(path), mode="w") as out:
-        stream = out.add_stream(codec, rate=Fraction(fps))
+    """A small video whose frames are a moving bright square on a gradient.
+
+    `options` go to the encoder (x264's `g` keyframe interval, `bf` B-frames...);
+    `frame_ms` gives each frame its own duration (a variable frame rate), in milliseconds.
+    """
+    with av.open(str(path), mode="w", format=container_format) as out:
+        stream = out.add_stream(codec, rate=Fraction(fps), options=options or {})
         stream.width, stream.height = width, height
         stream.pix_fmt = pix_fmt
+        if frame_ms is not None:
+            stream.codec_context.time_base = Fraction(1, 1000)
         if rotation is not None:
             stream.set_display_rotation(rotation)
+        pts = 0
         for i in range(frames):
             image = np.zeros((height, width, 3), dtype=np.uint8)
             image[:, :, 0] = np.linspace(0, 255, width, dtype=np.uint8)[None, :]
             x = (i * 7) % max(1, width - 20)
             image[10:30, x : x + 20] = 255
             frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+            if frame_ms is not None:
+                frame.pts, frame.time_base = pts, Fraction(1, 1000)
+                pts += frame_ms[i % len(frame_ms)]
             out.mux(stream.encode(frame))
         out.mux(stream.encode(None))
     return path
@@ -139,5 +153,36 @@ def loop_video(source: Path, path: Path, times: int, *, preset: str = "ultrafast
                     picture.pts, picture.time_base = n, 1 / Fraction(rate)
                     n += 1
                     out.mux(stream.encode(picture))
+        out.mux(stream.encode(None))
+    return path
+
+
+def with_empty_gap(
+    source: Path, path: Path, *, before: int, gap: int, after: int, width: int = 640,
+    keyframe_every: int = 24,
+) -> Path:
+    """Real people, then nobody: the first `before` frames of `source`, `gap` black frames,
+    then its next `after` frames, re-encoded as H.264 `width` pixels wide (a keyframe every
+    `keyframe_every` frames) at the source's frame rate."""
+    with av.open(str(source)) as first:
+        stream_in = first.streams.video[0]
+        rate = stream_in.average_rate or Fraction(30)
+        in_width, in_height = stream_in.codec_context.width, stream_in.codec_context.height
+    height = round(in_height * width / in_width / 2) * 2
+    with av.open(str(path), mode="w") as out:
+        stream = out.add_stream(
+            "libx264", rate=rate, options={"preset": "veryfast", "g": str(keyframe_every)}
+        )
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        black = av.VideoFrame.from_ndarray(np.zeros((height, width, 3), np.uint8), format="rgb24")
+        with av.open(str(source)) as container:
+            frames = container.decode(video=0)
+            pictures = [next(frames) for _ in range(before)]
+            pictures += [black] * gap
+            pictures += [next(frames) for _ in range(after)]
+            for n, frame in enumerate(pictures):
+                picture = frame.reformat(width=width, height=height, format="yuv420p")
+                picture.pts, picture.time_base = n, 1 / Fraction(rate)
+                out.mux(stream.encode(picture))
         out.mux(stream.encode(None))
     return path

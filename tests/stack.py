@@ -61,6 +61,16 @@ class ServiceProcess:
         """True while the process runs."""
         return self.process.poll() is None
 
+    def child_pids(self) -> list[int]:
+        """The processes this one started (a worker's pose processes), from /proc."""
+        pids: list[int] = []
+        for children in Path(f"/proc/{self.process.pid}/task").glob("*/children"):
+            try:
+                pids += [int(pid) for pid in children.read_text().split()]
+            except OSError:
+                continue
+        return pids
+
     def log_lines(self) -> list[dict[str, Any]]:
         """The JSON log lines written so far (other output skipped)."""
         lines = []

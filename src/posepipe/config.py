@@ -26,6 +26,21 @@ BlankIsUnset = BeforeValidator(_none_if_blank)
 LogLevel = Annotated[Literal["DEBUG", "INFO", "WARNING", "ERROR"], BeforeValidator(_upper)]
 
 
+def _process_count(value: object) -> object:
+    """`auto` (any case) or a whole number from 1 to 256, with one message for anything else."""
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text == "auto":
+            return text
+        value = int(text) if text.isdigit() else None
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 256:
+        return value
+    raise ValueError("should be a number of processes from 1 to 256, or auto")
+
+
+ProcessCount = Annotated[int | Literal["auto"], BeforeValidator(_process_count)]
+
+
 class BackendChoice(str, Enum):
     """Which pose backend to run; `auto` picks hmr2 on a CUDA host with its model files."""
 
@@ -48,6 +63,9 @@ class Settings(BaseSettings):
     # The mediapipe backend looks for up to this many people per frame; 1 runs the faster
     # single-person solution (README, "How many people").
     pose_max_people: int = Field(4, ge=1, le=32)
+    # CPU backend: how many pose processes share one video. `auto`: one per CPU this process
+    # may use, less a share for decoding (posepipe.pose.cpus); 1: all in one process.
+    pose_cpu_workers: ProcessCount = "auto"
     model_cache_dir: Path = Path("/models")
     # Read (never set) by posepipe.gpu to explain a CUDA_VISIBLE_DEVICES that hides the GPU.
     cuda_visible_devices: str | None = None

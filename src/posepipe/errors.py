@@ -124,3 +124,9 @@ class SourceVideoNotFound(JobNotFound):
     """The job exists but its uploaded video is no longer stored."""
 
     code = "video_not_found"
+
+
+class PoseProcessFailed(PosepipeError):
+    """A pose process of the CPU pool died or failed; the run it served fails with it."""
+
+    code = "pose_process_failed"

@@ -39,10 +39,11 @@ def rss_bytes(pid: int | str = "self") -> int | None:
     return _status_bytes("VmRSS", pid)
 
 
-def peak_rss_bytes() -> int | None:
-    """This process's peak resident memory since it started or since `reset_peak_rss`."""
-    peak = _status_bytes("VmHWM", "self")
-    if peak is None and sys.platform.startswith("linux"):
+def peak_rss_bytes(pid: int | str = "self") -> int | None:
+    """A process's peak resident memory (this one's by default) since it started or since
+    `reset_peak_rss`."""
+    peak = _status_bytes("VmHWM", pid)
+    if peak is None and pid == "self" and sys.platform.startswith("linux"):
         import resource  # POSIX only
 
         # ru_maxrss is in KiB on Linux (bytes on macOS, where this module has no figures).

@@ -1,11 +1,14 @@
 """The mediapipe backend against real clips, on both of its paths (several people, the
 default; one person, POSE_MAX_PEOPLE=1): reference landmarks, detection rate, and on the kids
-clip both children found and tracked apart (scored against tests/kids_clip.py)."""
+clip both children found and tracked apart (scored against tests/kids_clip.py).
+
+Run as `posepipe process` and the worker run by default: in as many pose processes as this
+machine's CPUs give (POSE_CPU_WORKERS=auto), the clips long enough cut into segments."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,13 +17,17 @@ import pytest
 
 from posepipe.config import BackendChoice, Settings
 from posepipe.pose.backend import PoseBackend
-from posepipe.pose.pipeline import ResultHeader, RunSummary, run_pipeline
-from posepipe.pose.select import build_backend
+from posepipe.pose.cpus import pose_processes
+from posepipe.pose.pipeline import RunSummary, run_pipeline
+from posepipe.pose.pool import PosePool
+from posepipe.pose.select import backend_factory, build_backend
 from posepipe.pose.tracking import Tracker
-from posepipe.schema import FramePoses, VideoMeta
+from posepipe.schema import FramePoses
 from posepipe.video.probe import probe_video
+from posepipe.video.segments import SegmentPlan, plan_segments
 from tests import kids_clip
 from tests.conftest import REFERENCE
+from tests.pipeline_sinks import ListSink, QuietProgress
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -34,40 +41,21 @@ LEFT_SHOULDER, RIGHT_SHOULDER, LEFT_HIP, RIGHT_HIP = 11, 12, 23, 24
 PATHS = {"several": Settings().pose_max_people, "one": 1}  # POSE_MAX_PEOPLE of each path
 
 
-class _ListSink:
-    def __init__(self) -> None:
-        self.frames: list[FramePoses] = []
-        self.video: VideoMeta | None = None
-
-    def begin(self, header: ResultHeader) -> None:
-        self.frames = []
-
-    def write(self, frames: Sequence[FramePoses]) -> None:
-        self.frames.extend(frames)
-
-    def finish(self, video: VideoMeta) -> None:
-        self.video = video
-
-
-class _Quiet:
-    def start(self, total: int) -> None: ...
-    def update(self, done: int) -> None: ...
-    def finish(self) -> None: ...
-
-
 @dataclass
 class _Run:
-    sink: _ListSink
+    sink: ListSink
     summary: RunSummary
 
 
 @pytest.fixture(scope="module", params=list(PATHS))
-def backend(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[PoseBackend]:
-    settings = Settings(
+def settings(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings(
         pose_max_people=PATHS[request.param], model_cache_dir=tmp_path_factory.mktemp("models")
     )
+
+
+@pytest.fixture(scope="module")
+def backend(settings: Settings) -> Iterator[PoseBackend]:
     backend = build_backend(settings, BackendChoice.MEDIAPIPE).backend
     backend.load()
     yield backend
@@ -75,22 +63,64 @@ def backend(
 
 
 @pytest.fixture(scope="module")
-def results(backend: PoseBackend, videos_dir: Path) -> dict[str, _Run]:
-    out = {}
-    for clip in CLIPS:
-        sink = _ListSink()
-        summary = run_pipeline(
-            probe_video(videos_dir / clip), backend, sink, _Quiet(), tracker=Tracker()
-        )
-        out[clip] = _Run(sink, summary)
-    return out
+def default_pool(settings: Settings, backend: PoseBackend) -> Iterator[PosePool | None]:
+    """The pose processes `posepipe process` and the worker run by default on this machine."""
+    processes, _ = pose_processes(settings, backend)
+    if processes < 2:
+        yield None
+        return
+    with PosePool(backend_factory(settings, backend.name), processes) as pool:
+        yield pool
+
+
+def _run(
+    path: Path, backend: PoseBackend, pool: PosePool | None, plan: SegmentPlan | None = None
+) -> _Run:
+    sink = ListSink()
+    summary = run_pipeline(
+        probe_video(path), backend, sink, QuietProgress(), tracker=Tracker(), pool=pool, plan=plan
+    )
+    return _Run(sink, summary)
+
+
+@pytest.fixture(scope="module")
+def results(
+    backend: PoseBackend, default_pool: PosePool | None, videos_dir: Path
+) -> dict[str, _Run]:
+    return {clip: _run(videos_dir / clip, backend, default_pool) for clip in CLIPS}
+
+
+def test_the_longer_clips_ran_as_by_default(
+    results: dict[str, _Run], default_pool: PosePool | None
+) -> None:
+    if default_pool is None:
+        pytest.skip("one CPU: the default is one process")
+    assert results["single_person_squats_portrait.mp4"].summary.processes == 1  # 65 frames
+    for clip in CLIPS[1:]:
+        assert results[clip].summary.processes == default_pool.size, clip
 
 
 def test_squats_landmarks_match_the_reference(results: dict[str, _Run]) -> None:
+    _assert_matches_reference(results["single_person_squats_portrait.mp4"].sink.frames)
+
+
+def test_squats_split_across_processes_still_match_the_reference(
+    settings: Settings, backend: PoseBackend, videos_dir: Path
+) -> None:
+    # 65 frames are too few for the default cut; cut them anyway, in three.
+    info = probe_video(videos_dir / "single_person_squats_portrait.mp4")
+    plan = plan_segments(info, processes=3, min_frames=16)
+    assert len(plan.segments) == 3, plan.reason
+    with PosePool(backend_factory(settings, backend.name), 3) as pool:
+        run = _run(info.path, backend, pool, plan)
+    assert run.summary.processes == 3
+    _assert_matches_reference(run.sink.frames)
+
+
+def _assert_matches_reference(frames: list[FramePoses]) -> None:
     reference = np.array(
         json.loads((REFERENCE / "single_person_squats_portrait.blazepose_full.json").read_text())
     )[:, :, :2]
-    frames = results["single_person_squats_portrait.mp4"].sink.frames
     assert len(frames) == len(reference) == 65
     errors = []
     for frame, expected in zip(frames, reference, strict=True):

@@ -25,6 +25,7 @@ import httpx
 import pytest
 from pymongo import MongoClient
 
+from posepipe.pose.cpus import available_cpus, default_pose_processes
 from tests import media_factory as make
 from tests.integration.conftest import StackFactory
 from tests.servers import RedisServer
@@ -42,6 +43,14 @@ def _frames_in_mongodb(stack: NativeStack, job_id: str) -> list[int]:
         return sorted(doc["i"] for doc in frames.find({"job_id": job_id}, {"i": 1}))
 
 
+def _ended(pid: int) -> bool:
+    """No such process, or one that has exited and awaits its parent (a zombie)."""
+    try:
+        return "State:\tZ" in Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return True
+
+
 def _wait_for(predicate: Any, timeout_s: float, poll_s: float = 0.05) -> None:
     deadline = time.monotonic() + timeout_s
     while not predicate():
@@ -57,10 +66,17 @@ def test_a_killed_worker_job_is_redelivered_and_finished(
     job_id = stack.upload(videos_dir / JUGGLING)
     total = 247
     _wait_for(lambda: stack.job(job_id)["progress"]["frames_done"] >= total // 3, 120)
+    # The worker's pose processes (POSE_CPU_WORKERS=auto), with multiprocessing's tracker.
+    pose_processes = stack.workers[-1].child_pids()
+    assert len(pose_processes) >= default_pose_processes(available_cpus()) or (
+        available_cpus() < 2
+    )
     stack.kill_worker()
     killed_at, killed_wall = time.monotonic(), datetime.now(timezone.utc)
     half_done = stack.job(job_id)
     assert half_done["status"] == "running" and half_done["progress"]["frames_done"] < total
+    # Its pose processes see their parent gone and leave: nothing keeps a CPU or the video.
+    _wait_for(lambda: all(_ended(pid) for pid in pose_processes), 5)
     # Another name: a worker on another host, which cannot know the killed one is dead.
     stack.start_worker(env={"POSE_WORKER_NAME": "another-host"})
 

@@ -258,3 +258,35 @@ def test_a_bad_max_people_is_refused_with_exit_2(
     assert result.returncode == 2
     assert says in result.stderr
     assert not (tmp_path / "out").exists()
+def test_pose_processes_write_the_document_one_process_writes(
+    tmp_path: Path, videos_dir: Path
+) -> None:
+    video = videos_dir / "single_person_soccer_ball_juggling.mp4"
+    split = run("process", video, "-o", tmp_path / "two", "--no-overlay",
+                env={"POSE_CPU_WORKERS": "2"})
+    one = run("process", video, "-o", tmp_path / "one", "--no-overlay",
+              env={"POSE_CPU_WORKERS": "1"})
+    assert split.returncode == 0 and one.returncode == 0, split.stderr + one.stderr
+    assert "poses: 2 processes (POSE_CPU_WORKERS), 2 segments of about 124 frames" in split.stderr
+    assert "2 pose processes)" in split.stdout and "pose processes" not in one.stdout
+    ours, theirs = (json.loads((tmp_path / d / "poses.json").read_text()) for d in ("two", "one"))
+    jsonschema.validate(ours, SCHEMA)
+    assert {k: v for k, v in ours.items() if k != "frames"} == {
+        k: v for k, v in theirs.items() if k != "frames"
+    }
+    assert [(f["i"], f["t"], [p["track"] for p in f["people"]]) for f in ours["frames"]] == [
+        (f["i"], f["t"], [p["track"] for p in f["people"]]) for f in theirs["frames"]
+    ]
+    assert ours["frames"][:124] == theirs["frames"][:124]  # the first segment: the same run
+
+
+def test_a_bad_cpu_workers_setting_is_one_line_and_exit_2(
+    tmp_path: Path, videos_dir: Path
+) -> None:
+    video = videos_dir / "single_person_squats_portrait.mp4"
+    result = run("process", video, "-o", tmp_path / "out", env={"POSE_CPU_WORKERS": "0"})
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "posepipe: POSE_CPU_WORKERS='0': Value error, should be a number of processes from 1 "
+        "to 256, or auto"
+    ]

@@ -18,12 +18,15 @@ from posepipe.cli.progress import progress_for
 from posepipe.config import BackendChoice, Settings, get_settings
 from posepipe.errors import InvalidInput
 from posepipe.gpu import peak_gpu_memory_bytes
-from posepipe.memory import describe_peak, memory_limit, peak_rss_bytes
+from posepipe.memory import describe_peak, format_bytes, memory_limit, peak_rss_bytes
+from posepipe.pose.cpus import pose_processes
 from posepipe.pose.pipeline import RunSummary, run_pipeline
-from posepipe.pose.select import build_backend
+from posepipe.pose.pool import PosePool
+from posepipe.pose.select import backend_factory, build_backend
 from posepipe.pose.tracking import LASTING_TRACK_S, tracker_from_settings
 from posepipe.results import PoseFileSink
 from posepipe.video.probe import VideoInfo, probe_video
+from posepipe.video.segments import plan_segments
 
 
 def process(
@@ -65,13 +68,13 @@ def process(
     except InvalidInput as exc:
         fail(console, exc.message, EXIT_BAD_INPUT)
 
-    summary, load_s = write_results(
+    summary, load_s, pose_peaks = write_results(
         target,
         console,
         lambda work_dir: _run(settings, video, info, work_dir, backend, overlay, console),
         subject=video,
     )
-    _print_summary(summary, load_s, target, overlay)
+    _print_summary(summary, load_s, pose_peaks, target, overlay)
 
 
 def _run(
@@ -82,7 +85,8 @@ def _run(
     choice: BackendChoice | None,
     overlay: bool,
     console: Console,
-) -> tuple[RunSummary, float]:
+) -> tuple[RunSummary, float, list[int]]:
+    """The run's summary, its model load time and its pose processes' peak memory."""
     chosen = build_backend(settings, choice)
     console.print(f"backend: [bold]{chosen.backend.name}[/] ({chosen.reason})")
     rotated = f", rotated {info.rotation}°" if info.rotation else ""
@@ -90,10 +94,21 @@ def _run(
         f"video: {video.name} {info.width}x{info.height} {info.fps:.3g} fps "
         f"{info.frames} frames ({info.codec}{rotated})"
     )
+    processes, why = pose_processes(settings, chosen.backend)
+    plan = plan_segments(info, processes=processes) if processes > 1 else None
     started = time.perf_counter()
-    chosen.backend.load()
+    pool = None
+    if plan is not None and plan.splits:
+        console.print(f"poses: {processes} processes ({why}), {plan.reason}")
+        pool = PosePool(backend_factory(settings, chosen.backend.name), processes)
+        pool.ensure_ready()  # each process loads its model, all at once
+    else:
+        if plan is not None:
+            console.print(f"poses: one process ({plan.reason})")
+        chosen.backend.load()
     load_s = time.perf_counter() - started
     sink = PoseFileSink(work_dir)
+    pose_peaks: list[int] = []
     try:
         summary = run_pipeline(
             info,
@@ -102,7 +117,12 @@ def _run(
             progress_for("poses", console),
             tracker=tracker_from_settings(settings),
             batch_size=settings.pose_batch_size,
+            pool=pool,
+            plan=plan,
         )
+        if pool is not None:
+            pose_peaks = [p for p in map(peak_rss_bytes, pool.pids) if p is not None]
+            pool.close()  # before the overlay: their memory is no longer needed
         if overlay:
             # Imported here: OpenCV is in the pose images only, and the backend-api image
             # runs this same `posepipe` command line without it.
@@ -113,12 +133,24 @@ def _run(
             )
     finally:
         sink.close()
+        if pool is not None:
+            pool.close()
         chosen.backend.close()
-    return summary, load_s
+    return summary, load_s, pose_peaks
 
 
-def _print_summary(summary: RunSummary, load_s: float, target: Path, overlay: bool) -> None:
+def _pose_process_peaks(peaks: list[int]) -> str:
+    """`; pose processes: peak 350 MB, 362 MB resident`, when there were any."""
+    if not peaks:
+        return ""
+    return f"; pose processes: peak {', '.join(map(format_bytes, peaks))} resident"
+
+
+def _print_summary(
+    summary: RunSummary, load_s: float, pose_peaks: list[int], target: Path, overlay: bool
+) -> None:
     out = Console(highlight=False)
+    processes = f", {summary.processes} pose processes" if summary.processes > 1 else ""
     lost = f", {summary.frames_lost} lost to decode errors" if summary.frames_lost else ""
     out.print(
         f"frames: {summary.frames}{lost}\n"
@@ -127,8 +159,10 @@ def _print_summary(summary: RunSummary, load_s: float, target: Path, overlay: bo
         f"tracks: {summary.tracks} ({summary.lasting_tracks} followed for "
         f"{LASTING_TRACK_S:g} s or more)\n"
         f"most people in one frame: {summary.most_people}\n"
-        f"speed: {summary.fps:.1f} fps (model load {load_s:.1f} s, poses {summary.wall_s:.1f} s)\n"
-        f"memory: {describe_peak(peak_rss_bytes(), memory_limit(), peak_gpu_memory_bytes())}\n"
+        f"speed: {summary.fps:.1f} fps (model load {load_s:.1f} s, poses {summary.wall_s:.1f} s"
+        f"{processes})\n"
+        f"memory: {describe_peak(peak_rss_bytes(), memory_limit(), peak_gpu_memory_bytes())}"
+        f"{_pose_process_peaks(pose_peaks)}\n"
         f"results: {target / 'poses.json'}"
         + (f"\noverlay: {target / 'overlay.mp4'}" if overlay else "")
     )

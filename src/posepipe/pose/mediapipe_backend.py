@@ -84,6 +84,9 @@ class MediaPipeBackend:
         # pay here, not on the first job. A non-square frame reaches every calculator.
         pose.process(BLANK_FRAME)
         pose.reset()
+        # reset() restarts the graph on scheduler threads, which log as they open: wait for
+        # them here, inside the caller's silence, not in the middle of whatever comes next.
+        pose.process(BLANK_FRAME)
         return pose
 
     def start_video(self, info: VideoInfo) -> None:

@@ -1,7 +1,10 @@
 """The one pose pipeline: decode (own thread) -> backend (batched) -> tracker -> sink.
 
 `posepipe process` and the pose-service worker both call `run_pipeline`; only the sink
-(files or MongoDB) and the progress reporter (terminal or pub/sub) differ. The worker also
+(files or MongoDB) and the progress reporter (terminal or pub/sub) differ. On the CPU,
+the decode and backend steps may run in several pose processes at once, one segment of
+the video each (`posepipe.pose.split_run`); tracking and the sink stay here, in frame
+order, so the result does not depend on how the work was shared. The worker also
 passes where to resume from and takes a resume point after each stored batch
 (`posepipe.pose.resume`).
 """
@@ -16,11 +19,15 @@ from typing import Any, Protocol
 
 from posepipe.errors import JobCanceled
 from posepipe.pose.backend import Observation, PoseBackend
+from posepipe.pose.pool import PosePool
 from posepipe.pose.resume import ResumePoint, without_hints
+from posepipe.pose.split_run import InferredFrame, run_split
 from posepipe.pose.tracking import Tracker
 from posepipe.schema import FramePoses, PersonPose, SkeletonInfo, SmplParams, VideoMeta
-from posepipe.video.decode import DecodedFrame, FrameStream
+from posepipe.video.decode import DecodedFrame, FrameStream, frames_lost
 from posepipe.video.probe import VideoInfo
+from posepipe.video.segment_decode import SegmentMismatch
+from posepipe.video.segments import WARMUP_FRAMES, SegmentPlan, plan_segments
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +80,7 @@ class RunSummary:
     lasting_tracks: int = 0  # tracks followed for LASTING_TRACK_S or more
     most_people: int = 0  # the most people in one frame
     resumed_from: int = 0  # frames an earlier attempt had stored
+    processes: int = 1  # pose processes the frames were inferred in
 
     @property
     def fps(self) -> float:
@@ -105,6 +113,8 @@ def run_pipeline(
     batch_size: int = 8,
     queue_size: int = 8,  # enough to keep the backend fed; each 1080p frame is 6 MB
     should_stop: Callable[[], bool] | None = None,
+    pool: PosePool | None = None,
+    plan: SegmentPlan | None = None,
     resume: ResumePoint | None = None,
     on_checkpoint: Callable[[ResumePoint], None] | None = None,
     on_inference: Callable[[int], None] | None = None,
@@ -112,14 +122,17 @@ def run_pipeline(
 ) -> RunSummary:
     """Run the backend over every frame of the video and hand tracked results to the sink.
 
-    With `resume`, frames before `resume.next_frame` are decoded but not inferred (an
-    earlier attempt stored them) and the tracker continues from its saved state.
-    `on_checkpoint` gets a resume point after each batch the sink has stored;
-    `on_inference` the number of frames about to go through the backend;
-    `on_fast_forward` the frames decoded so far while skipping to the resume point.
+    With `pool` (pose processes of the CPU backend), a video that can be cut into segments
+    (`plan`, else planned here) is inferred on all of them at once, and tracked here in
+    frame order: the result is the document one process would write. `backend` then only
+    names the result, and runs what cannot be split.
+
+    With `resume`, frames before `resume.next_frame` are not inferred (an earlier attempt
+    stored them) and the tracker continues from its saved state. `on_checkpoint` gets a
+    resume point after each batch the sink has stored; `on_inference` the number of frames
+    about to go to the backend (or a pose process); `on_fast_forward` the frames decoded so
+    far while skipping to the resume point.
     """
-    backend.load()
-    backend.start_video(info)
     sink.begin(
         ResultHeader(
             backend=backend.name,
@@ -132,95 +145,195 @@ def run_pipeline(
             video=video_meta(info),
         )
     )
+    if resume is not None and resume.next_frame > 0:
+        plan = None  # a resumed job goes on in one process
+    elif pool is not None and plan is None:
+        plan = plan_segments(info, processes=pool.size)  # reads the packets: 0.1 s per 2,000
+    split = pool is not None and plan is not None and plan.splits
+    if not split:
+        backend.load()  # before the clock starts, as the pool's processes have loaded theirs
     started = time.perf_counter()
-    done = with_people = most_people = 0
-    if resume is not None:
-        tracker.restore(without_hints(resume.tracker))
-        done, with_people = resume.next_frame, resume.frames_with_people
-        most_people = resume.most_people
-    resumed_from = done
-
-    def finish_batch(batch: list[DecodedFrame]) -> None:
-        nonlocal done, with_people, most_people
-        if on_inference is not None:
-            on_inference(len(batch))  # before: a crash inside inference still counts
-        found = _process_batch(batch, backend, tracker, sink)
-        with_people += found.with_people
-        most_people = max(most_people, found.most_people)
-        done += len(batch)
-        if on_checkpoint is not None:  # strictly after the frames it describes are stored
-            on_checkpoint(ResumePoint(done, with_people, tracker.snapshot(), most_people))
-        progress.update(done)
-
+    writer = _TrackedWriter(tracker, sink, progress, should_stop, resume, on_checkpoint)
+    processes = 1
     progress.start(info.frames)
     try:
-        with FrameStream(
-            info, queue_size=queue_size, start_frame=done, on_skip=on_fast_forward
-        ) as stream:
-            batch: list[DecodedFrame] = []
-            for frame in stream:
-                batch.append(frame)
-                if len(batch) < batch_size:
-                    continue
-                finish_batch(batch)
-                batch = []
-                if should_stop is not None and should_stop():
-                    raise JobCanceled("the job was canceled")
-            if batch:
-                finish_batch(batch)
-        sink.finish(video_meta(info, frames=done, frames_lost=stream.frames_lost))
+        lost: int | None = None
+        if split and pool is not None and plan is not None:
+            processes = pool.size
+            lost = _run_split(info, plan, pool, writer, batch_size, on_inference)
+        elif pool is not None and plan is not None:
+            log.info("%s runs in one process: %s", info.path.name, plan.reason)
+        if lost is None:
+            lost = _run_single(
+                info, backend, writer, batch_size, queue_size, on_inference, on_fast_forward
+            )
+        sink.finish(video_meta(info, frames=writer.done, frames_lost=lost))
     finally:
         progress.finish()
     summary = RunSummary(
-        frames=done,
-        frames_with_people=with_people,
+        frames=writer.done,
+        frames_with_people=writer.with_people,
         tracks=tracker.tracks_started,
-        frames_lost=stream.frames_lost,
+        frames_lost=lost,
         wall_s=time.perf_counter() - started,
-        lasting_tracks=tracker.lasting_tracks(info.fps, done),
-        most_people=most_people,
-        resumed_from=resumed_from,
+        lasting_tracks=tracker.lasting_tracks(info.fps, writer.done),
+        most_people=writer.most_people,
+        resumed_from=writer.resumed_from,
+        processes=processes,
     )
     log.info(
         "pipeline finished: %d frames, %d with people, %d tracks (%d lasting), "
-        "at most %d people in a frame, %.1f fps",
+        "at most %d people in a frame, %.1f fps, %d pose process(es)",
         summary.frames,
         summary.frames_with_people,
         summary.tracks,
         summary.lasting_tracks,
         summary.most_people,
         summary.fps,
+        summary.processes,
     )
     return summary
 
 
-@dataclass(frozen=True)
-class _BatchFound:
-    with_people: int  # frames with anyone in them
-    most_people: int  # the most people in one frame
+def _run_split(
+    info: VideoInfo,
+    plan: SegmentPlan,
+    pool: PosePool,
+    writer: _TrackedWriter,
+    batch_size: int,
+    on_inference: Callable[[int], None] | None,
+) -> int | None:
+    """Frames lost, or None when the file turned out not to split exactly.
 
-
-def _process_batch(
-    batch: list[DecodedFrame], backend: PoseBackend, tracker: Tracker, sink: ResultSink
-) -> _BatchFound:
-    results = backend.infer(batch)
-    frames = []
-    for frame, people in zip(batch, results, strict=True):
-        ids = tracker.update(frame.index, people)
-        frames.append(
-            FramePoses(
-                i=frame.index,
-                t=round(frame.time_s, 6),
-                people=[
-                    to_person_pose(track, person) for track, person in zip(ids, people, strict=True)
-                ],
-            )
+    Then what was handed over is right (segments check the file as they decode it, before
+    anything wrong leaves them), and the single-process run goes on after it.
+    """
+    try:
+        counts = run_split(
+            info, plan, pool, writer.write, batch_size=batch_size, should_stop=writer.check_stop,
+            on_assign=on_inference,
         )
-    sink.write(frames)
-    return _BatchFound(
-        with_people=sum(1 for f in frames if f.people),
-        most_people=max(len(f.people) for f in frames),
-    )
+    except SegmentMismatch as exc:
+        log.warning(
+            "%s does not decode the same in segments (%s): frames from %d on run in one process",
+            info.path.name, exc.message, writer.done,
+        )
+        return None
+    return frames_lost(info, counts.decoded, counts.failed)
+
+
+def _run_single(
+    info: VideoInfo,
+    backend: PoseBackend,
+    writer: _TrackedWriter,
+    batch_size: int,
+    queue_size: int,
+    on_inference: Callable[[int], None] | None,
+    on_fast_forward: Callable[[int], None] | None,
+) -> int:
+    """Decode and infer in this process, from the first frame `writer` has not had; lost frames.
+
+    Frames before it are decoded, not converted (a resume point's, FrameStream's
+    `start_frame`). When this run handed some over already (a split run that stopped), the
+    backend warms up on the frames just before, as a segment's does; a resumed job does
+    not (an earlier process stored them; the README's resume section says what that costs).
+    """
+    backend.load()
+    backend.start_video(info)
+    first = writer.done
+    warm_from = first if first == writer.resumed_from else max(0, first - WARMUP_FRAMES)
+
+    def infer(batch: list[DecodedFrame]) -> list[list[Observation]]:
+        if on_inference is not None:
+            on_inference(len(batch))  # before: a crash inside inference still counts
+        return backend.infer(batch)
+
+    with FrameStream(
+        info, queue_size=queue_size, start_frame=warm_from, on_skip=on_fast_forward
+    ) as stream:
+        batch: list[DecodedFrame] = []
+        for frame in stream:
+            if frame.index < first:
+                batch.append(frame)
+                if len(batch) == batch_size or frame.index == first - 1:
+                    infer(batch)  # warm-up: results dropped
+                    batch = []
+                continue
+            batch.append(frame)
+            if len(batch) < batch_size:
+                continue
+            writer.write(_inferred(batch, infer(batch)))
+            batch = []
+            writer.check_stop()
+        if batch:
+            writer.write(_inferred(batch, infer(batch)))
+    return stream.frames_lost
+
+
+def _inferred(batch: list[DecodedFrame], results: list[list[Observation]]) -> list[InferredFrame]:
+    return [
+        InferredFrame(frame.index, frame.time_s, people)
+        for frame, people in zip(batch, results, strict=True)
+    ]
+
+
+class _TrackedWriter:
+    """Frames in order -> track ids -> the sink -> a resume point, with progress; one for
+    either path. A resumed run starts from the resume point's counts and tracker state."""
+
+    def __init__(
+        self,
+        tracker: Tracker,
+        sink: ResultSink,
+        progress: ProgressReporter,
+        should_stop: Callable[[], bool] | None,
+        resume: ResumePoint | None,
+        on_checkpoint: Callable[[ResumePoint], None] | None,
+    ) -> None:
+        self._tracker = tracker
+        self._sink = sink
+        self._progress = progress
+        self._should_stop = should_stop
+        self._on_checkpoint = on_checkpoint
+        self.done = 0
+        self.with_people = 0
+        self.most_people = 0  # the most people in one frame
+        if resume is not None:
+            tracker.restore(without_hints(resume.tracker))
+            self.done, self.with_people = resume.next_frame, resume.frames_with_people
+            self.most_people = resume.most_people
+        self.resumed_from = self.done  # frames an earlier attempt had stored
+
+    def write(self, batch: list[InferredFrame]) -> None:
+        """Track and store a batch of frames, the next ones in order."""
+        frames = []
+        for frame in batch:
+            ids = self._tracker.update(frame.index, frame.people)
+            frames.append(
+                FramePoses(
+                    i=frame.index,
+                    t=round(frame.time_s, 6),
+                    people=[
+                        to_person_pose(track, person)
+                        for track, person in zip(ids, frame.people, strict=True)
+                    ],
+                )
+            )
+        self._sink.write(frames)
+        self.done += len(frames)
+        self.with_people += sum(1 for f in frames if f.people)
+        self.most_people = max(self.most_people, *(len(f.people) for f in frames))
+        if self._on_checkpoint is not None:  # strictly after the frames it describes are stored
+            self._on_checkpoint(
+                ResumePoint(self.done, self.with_people, self._tracker.snapshot(), self.most_people)
+            )
+        self._progress.update(self.done)
+
+    def check_stop(self) -> None:
+        """Raise JobCanceled when the caller wants the run to stop (`should_stop` may raise
+        something else itself: WorkerStopping)."""
+        if self._should_stop is not None and self._should_stop():
+            raise JobCanceled("the job was canceled")
 
 
 def to_person_pose(track: int, person: Observation) -> PersonPose:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from posepipe.config import BackendChoice, Settings
@@ -80,3 +82,12 @@ def _hmr2(settings: Settings) -> PoseBackend:
 
     backend: PoseBackend = Hmr2Backend(settings)
     return backend
+
+
+def backend_factory(settings: Settings, name: str) -> Callable[[], PoseBackend]:
+    """A picklable recipe that builds backend `name` in another process (a pose process)."""
+    return functools.partial(_build_named, settings, BackendChoice(name))
+
+
+def _build_named(settings: Settings, choice: BackendChoice) -> PoseBackend:
+    return build_backend(settings, choice).backend

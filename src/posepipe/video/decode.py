@@ -124,30 +124,14 @@ class FrameStream:
                     if self._on_skip is not None and self.frames_decoded % _SKIP_REPORT_EVERY == 0:
                         self._on_skip(self.frames_decoded)
                     continue
-                if frame.pts is not None and time_base:
-                    time_s = max(0.0, (frame.pts - start) * time_base)
-                else:
-                    time_s = self.frames_decoded / info.fps
-                image = cast(npt.NDArray[np.uint8], frame.to_ndarray(format="rgb24"))
-                if info.rotation:
-                    image = np.ascontiguousarray(np.rot90(image, k=-info.rotation // 90))
+                time_s = frame_time_s(frame.pts, start, time_base, self.frames_decoded, info.fps)
+                image = frame_image(frame, info.rotation)
                 if not self._put(DecodedFrame(self.frames_decoded, time_s, image)):
                     return
                 self.frames_decoded += 1
         if self._stop.is_set():
             return  # closed early by the consumer: what was not read is not lost
-        if self.frames_decoded == 0:
-            raise UndecodableVideo(f"{info.path}: no frame of the video decodes")
-        # Packets that failed, or frames the header promised that never came (a file cut
-        # short): whichever says more.
-        self.frames_lost = max(self.frames_lost, info.frames - self.frames_decoded)
-        if self.frames_lost:
-            log.warning(
-                "%s: %d of %d frames did not decode and are left out",
-                info.path.name,
-                self.frames_lost,
-                info.frames,
-            )
+        self.frames_lost = frames_lost(info, self.frames_decoded, self.frames_lost)
 
     def _frames(
         self, container: av.container.InputContainer, stream: av.video.stream.VideoStream
@@ -166,3 +150,34 @@ class FrameStream:
             except av.error.FFmpegError as exc:
                 self.frames_lost += 1
                 log.debug("undecodable packet at pts=%s: %s", packet.pts, exc.strerror)
+
+
+def frame_time_s(pts: int | None, start: int, time_base: float, index: int, fps: float) -> float:
+    """A frame's time in seconds from the stream's start; from its index when it has no pts."""
+    if pts is not None and time_base:
+        return max(0.0, (pts - start) * time_base)
+    return index / fps
+
+
+def frame_image(frame: av.VideoFrame, rotation: int) -> npt.NDArray[np.uint8]:
+    """A decoded frame's pixels as RGB (H, W, 3), turned upright as the video is displayed."""
+    image = cast(npt.NDArray[np.uint8], frame.to_ndarray(format="rgb24"))
+    if rotation:
+        image = np.ascontiguousarray(np.rot90(image, k=-rotation // 90))
+    return image
+
+
+def frames_lost(info: VideoInfo, decoded: int, failed: int) -> int:
+    """Frames left out of a finished decode; raises UndecodableVideo when none decoded.
+
+    Packets that failed, or frames the header promised that never came (a file cut
+    short): whichever says more.
+    """
+    if decoded == 0:
+        raise UndecodableVideo(f"{info.path}: no frame of the video decodes")
+    lost = max(failed, info.frames - decoded)
+    if lost:
+        log.warning(
+            "%s: %d of %d frames did not decode and are left out", info.path.name, lost, info.frames
+        )
+    return lost

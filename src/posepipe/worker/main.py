@@ -32,7 +32,11 @@ from posepipe.jobs.keys import QUEUE
 from posepipe.jobs.reclaim import reclaim_unacked, requeue_message
 from posepipe.jobs.workers import clear_heartbeat, heartbeat_ttl_s
 from posepipe.logs import bind, configure_logging
-from posepipe.pose.select import build_backend
+from posepipe.memory import PeakMemory, rss_bytes
+from posepipe.pose.backend import PoseBackend
+from posepipe.pose.cpus import pose_processes
+from posepipe.pose.pool import PosePool
+from posepipe.pose.select import backend_factory, build_backend
 from posepipe.store.client import ensure_indexes, sync_client
 from posepipe.store.frames import FrameStore
 from posepipe.store.job_updates import JobStore
@@ -77,7 +81,19 @@ def run_worker(settings: Settings, health_port: int, health_host: str | None = N
     client = redis.Redis.from_url(
         settings.redis_url, socket_connect_timeout=5, socket_timeout=30, health_check_interval=30
     )
-    memory = MemoryGuard(state, settings.pose_memory_warn_pct)
+    pool: PosePool | None = None
+
+    def worker_rss() -> int | None:
+        # The pose processes live under the same memory limit: count them with the worker.
+        own = rss_bytes()
+        if own is None or pool is None:
+            return own
+        return own + sum(rss_bytes(pid) or 0 for pid in pool.pids)
+
+    memory = MemoryGuard(
+        state, settings.pose_memory_warn_pct, read_rss=worker_rss,
+        peak=PeakMemory(read_rss=worker_rss),
+    )
     memory.start()
     heartbeat = Heartbeat(
         client, state, settings.pose_heartbeat_interval_s, lambda: gpu_reading(settings),
@@ -93,6 +109,7 @@ def run_worker(settings: Settings, health_port: int, health_host: str | None = N
         log.info("pose backend: %s (%s); loading", chosen.backend.name, chosen.reason)
         started = time.perf_counter()
         chosen.backend.load()
+        pool = _pose_pool(settings, chosen.backend)
     except PosepipeError as exc:
         # Missing model files, no CUDA: nothing a restart would mend. Rather than crash-loop
         # with tracebacks, stay up and unready, and say why on /health, in the heartbeat
@@ -108,7 +125,10 @@ def run_worker(settings: Settings, health_port: int, health_host: str | None = N
     state.device = chosen.backend.device
     state.model_loaded = True
     heartbeat.beat_now()
-    log.info("model loaded and warmed in %.1f s on %s", time.perf_counter() - started, state.device)
+    log.info(
+        "model loaded and warmed in %.1f s on %s, in %d pose process(es)",
+        time.perf_counter() - started, state.device, 1 if pool is None else pool.size,
+    )
 
     db = sync_client(settings).get_default_database("posepipe")
     _wait_for_mongodb(db, stop)
@@ -119,6 +139,7 @@ def run_worker(settings: Settings, health_port: int, health_host: str | None = N
         media=LocalMediaStore(settings.media_dir), client=client, state=state, metrics=metrics,
         memory=memory,
         requeue_message=lambda message: requeue_message(client, broker.broker_id, message),
+        pool=pool,
     )
     broker.add_middleware(
         AttemptLimit(client, max_attempts=settings.pose_max_attempts, on_give_up=runner.give_up)
@@ -165,6 +186,8 @@ def run_worker(settings: Settings, health_port: int, health_host: str | None = N
         # Its message is unacked and comes back to another worker as the next attempt.
         log.warning("job %s left running; it will be redelivered", state.current_job)
         exit_now(0)
+    if pool is not None:
+        pool.close()
     chosen.backend.close()
     broker.close()
     log.info("pose-service stopped")
@@ -206,6 +229,20 @@ def _stop_fetching(worker: dramatiq.Worker, timeout_s: float) -> None:
     deadline = time.monotonic() + timeout_s
     for consumer in consumers:
         consumer.paused_event.wait(timeout=max(0.0, deadline - time.monotonic()))
+
+
+def _pose_pool(settings: Settings, backend: PoseBackend) -> PosePool | None:
+    """The CPU backend's pose processes, started and loaded, when there are to be several.
+
+    Kept for the worker's life, as the model is: a job starts without spawning anything.
+    """
+    processes, why = pose_processes(settings, backend)
+    if processes < 2:
+        return None
+    log.info("starting %d pose processes (%s)", processes, why)
+    pool = PosePool(backend_factory(settings, backend.name), processes)
+    pool.ensure_ready()
+    return pool
 
 
 def _wait_for_mongodb(db: Database[Any], stop: threading.Event) -> None:

@@ -25,6 +25,7 @@ from posepipe.jobs.keys import FRAMES_INFERRED_KEY
 from posepipe.jobs.progress import JobProgress
 from posepipe.pose.backend import PoseBackend
 from posepipe.pose.pipeline import RunSummary, run_pipeline
+from posepipe.pose.pool import PosePool
 from posepipe.pose.resume import ResumePoint
 from posepipe.pose.tracking import tracker_from_settings
 from posepipe.store.frames import FrameStore
@@ -51,6 +52,7 @@ class PosePass:
     state: WorkerState
     metrics: WorkerMetrics
     stopping: threading.Event
+    pool: PosePool | None = None  # the CPU backend's pose processes, when it runs several
 
     @property
     def backend_id(self) -> str:
@@ -91,6 +93,7 @@ class PosePass:
                 on_checkpoint=lambda point: self._checkpoint(job_id, attempt, point),
                 on_inference=self._count_inferences,
                 on_fast_forward=lambda _decoded: self.state.touch(),
+                pool=self.pool,
             )
         finally:
             self.metrics.frames.inc(sink.written - before)

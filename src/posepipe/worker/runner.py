@@ -40,6 +40,7 @@ from posepipe.logs import bind
 from posepipe.memory import MemoryLimit, describe_peak
 from posepipe.phalp.jobs import IMPORT_FIELD, is_import, run_import
 from posepipe.pose.backend import PoseBackend
+from posepipe.pose.pool import PosePool
 from posepipe.skeletons import SKELETONS
 from posepipe.store.frames import FrameStore
 from posepipe.store.job_updates import JobStore
@@ -83,6 +84,7 @@ class JobRunner:
         memory: MemoryGuard | None = None,
         exit_process: Callable[[int], None] = exit_now,
         requeue_message: Callable[[Any], bool] | None = None,
+        pool: PosePool | None = None,
     ) -> None:
         self.settings = settings
         self.backend = backend
@@ -99,7 +101,7 @@ class JobRunner:
         self._stopping = threading.Event()
         self._poses = PosePass(
             settings=settings, backend=backend, jobs=jobs, frames=frames, client=client,
-            state=state, metrics=metrics, stopping=self._stopping,
+            state=state, metrics=metrics, stopping=self._stopping, pool=pool,
         )
 
     def __call__(self, job_id: str) -> None:
