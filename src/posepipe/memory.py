@@ -51,13 +51,14 @@ def peak_rss_bytes(pid: int | str = "self") -> int | None:
     return peak
 
 
-def reset_peak_rss() -> bool:
-    """Restart this process's peak (VmHWM) from its current RSS; False where Linux refuses.
+def reset_peak_rss(pid: int | str = "self") -> bool:
+    """Restart a process's peak (VmHWM; this one's by default) from its current RSS; False
+    where Linux refuses.
 
-    Writing 5 to /proc/self/clear_refs resets the peak and nothing else (Linux >= 4.0).
+    Writing 5 to /proc/<pid>/clear_refs resets the peak and nothing else (Linux >= 4.0).
     """
     try:
-        (PROC / "self" / "clear_refs").write_text("5")
+        (PROC / str(pid) / "clear_refs").write_text("5")
     except OSError:
         return False
     return True

@@ -32,7 +32,7 @@ from posepipe.jobs.keys import QUEUE
 from posepipe.jobs.reclaim import reclaim_unacked, requeue_message
 from posepipe.jobs.workers import clear_heartbeat, heartbeat_ttl_s
 from posepipe.logs import bind, configure_logging
-from posepipe.memory import PeakMemory, rss_bytes
+from posepipe.memory import PeakMemory
 from posepipe.pose.backend import PoseBackend
 from posepipe.pose.cpus import pose_processes
 from posepipe.pose.pool import PosePool
@@ -45,6 +45,7 @@ from posepipe.worker.health import HealthServer
 from posepipe.worker.heartbeat import Heartbeat
 from posepipe.worker.identity import WorkerSlot, acquire_slot, default_state_dir
 from posepipe.worker.memory_guard import MemoryGuard
+from posepipe.worker.process_tree import ProcessTreeMemory
 from posepipe.worker.runner import JobRunner
 from posepipe.worker.state import WorkerState, new_worker_id
 from posepipe.worker.sweeper import StrandedJobSweeper
@@ -81,18 +82,11 @@ def run_worker(settings: Settings, health_port: int, health_host: str | None = N
     client = redis.Redis.from_url(
         settings.redis_url, socket_connect_timeout=5, socket_timeout=30, health_check_interval=30
     )
-    pool: PosePool | None = None
-
-    def worker_rss() -> int | None:
-        # The pose processes live under the same memory limit: count them with the worker.
-        own = rss_bytes()
-        if own is None or pool is None:
-            return own
-        return own + sum(rss_bytes(pid) or 0 for pid in pool.pids)
-
+    pool: PosePool | None = None  # the pose processes, once started: counted from then on
+    tree = ProcessTreeMemory(lambda: [] if pool is None else pool.pids)
     memory = MemoryGuard(
-        state, settings.pose_memory_warn_pct, read_rss=worker_rss,
-        peak=PeakMemory(read_rss=worker_rss),
+        state, settings.pose_memory_warn_pct, read_rss=tree.rss,
+        peak=PeakMemory(read_rss=tree.rss, read_peak=tree.peak, reset_peak=tree.reset_peak),
     )
     memory.start()
     heartbeat = Heartbeat(
