@@ -16,7 +16,7 @@
    10-minute 1080p video with the default number of processes; target < 1.5 GB.
 
     .venv/bin/python bench/pose_processes_bench.py [--repeats 3] [--loops 8]
-        [--processes 1 2] [--long-minutes 10] [--skip-memory]
+        [--processes 1 2] [--long-minutes 10] [--skip-memory] [--max-people N]
 """
 
 from __future__ import annotations
@@ -81,10 +81,13 @@ class LoadSampler:
             self.samples.append(os.getloadavg()[0])
 
 
+MAX_PEOPLE: list[str] = []  # `--max-people N` when asked for; else the CLI's default
+
+
 def process_cmd(video: Path, out_dir: Path) -> list[str]:
     return [
         sys.executable, "-m", "posepipe", "process", str(video), "-o", str(out_dir),
-        "--no-overlay", "--backend", "mediapipe",
+        "--no-overlay", "--backend", "mediapipe", *MAX_PEOPLE,
     ]
 
 
@@ -241,10 +244,16 @@ def main() -> None:
     parser.add_argument("--processes", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--long-minutes", type=float, default=10.0)
     parser.add_argument("--skip-memory", action="store_true")
+    parser.add_argument(
+        "--max-people", type=int, help="the CLI's --max-people (default: its own, 4)"
+    )
     args = parser.parse_args()
+    if args.max_people is not None:
+        MAX_PEOPLE[:] = ["--max-people", str(args.max_people)]
 
     results: dict[str, Any] = {
-        "cpus": available_cpus(), "default_processes": default_pose_processes(available_cpus())
+        "cpus": available_cpus(), "default_processes": default_pose_processes(available_cpus()),
+        "max_people": args.max_people or "the CLI's default",
     }
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
