@@ -28,6 +28,13 @@ class ListSink:
         self.video = video
 
 
+class KeepingSink(ListSink):
+    """A sink that keeps what an earlier run stored, as the worker's does for a resumed job."""
+
+    def begin(self, header: ResultHeader) -> None:
+        self.header = header
+
+
 class QuietProgress:
     """Progress nobody reads, except `on_update` when given."""
 

@@ -24,11 +24,12 @@ import pytest
 from posepipe.errors import BackendUnavailable, JobCanceled, PoseProcessFailed
 from posepipe.pose.pipeline import RunSummary, run_pipeline
 from posepipe.pose.pool import PosePool
+from posepipe.pose.resume import ResumePoint
 from posepipe.pose.tracking import Tracker
 from posepipe.video.probe import VideoInfo, probe_video
 from posepipe.video.segments import SegmentPlan, plan_segments
 from tests import media_factory as make
-from tests.pipeline_sinks import ListSink, QuietProgress
+from tests.pipeline_sinks import KeepingSink, ListSink, QuietProgress
 from tests.square_backend import SquareBackend
 
 pytestmark = pytest.mark.integration
@@ -63,7 +64,7 @@ def _plan(info: VideoInfo) -> SegmentPlan:
 def _run(
     info: VideoInfo, pool: PosePool | None = None, plan: SegmentPlan | None = None, **kw: Any
 ) -> tuple[ListSink, RunSummary]:
-    sink = ListSink()
+    sink = kw.pop("sink", None) or ListSink()
     summary = run_pipeline(
         info, SquareBackend(), sink, kw.pop("progress", QuietProgress()), tracker=Tracker(),
         pool=pool, plan=plan, **kw,
@@ -203,3 +204,72 @@ def test_a_file_that_does_not_split_exactly_still_gives_one_process_result(
     assert _frames(split) == _frames(whole)
     assert split.video == whole.video
     assert summary.frames == len(whole.frames)
+
+
+class _Crash(BaseException):
+    """The worker killed right after a stored batch (nothing in the pipeline catches it)."""
+
+
+def _run_until_crash(
+    info: VideoInfo, sink: ListSink, pool: PosePool | None, crash_at: int
+) -> ResumePoint:
+    """A run that stores frames until the first resume point at or past `crash_at`."""
+    points: list[ResumePoint] = []
+
+    def checkpoint(point: ResumePoint) -> None:
+        # Through the document, as the worker saves it in MongoDB.
+        points.append(ResumePoint.from_document(point.to_document()))
+        if point.next_frame >= crash_at:
+            raise _Crash()
+
+    with pytest.raises(_Crash):
+        _run(info, pool, _plan(info) if pool else None, sink=sink, on_checkpoint=checkpoint)
+    return points[-1]
+
+
+@pytest.mark.parametrize(
+    ("crashed", "resumed"),
+    [("split", "split"), ("one process", "split"), ("split", "one process")],
+)
+def test_a_resumed_job_goes_on_after_its_last_stored_frame_in_any_number_of_processes(
+    video: VideoInfo, pool: PosePool, crashed: str, resumed: str
+) -> None:
+    whole, whole_summary = _run(video)
+    sink = KeepingSink()
+    point = _run_until_crash(video, sink, pool if crashed == "split" else None, crash_at=60)
+    assert 60 <= point.next_frame < 90 and point.after_pts is not None
+    assert [f.i for f in sink.frames] == list(range(point.next_frame))
+    # The resumed run plans its own segments, from the frame after the stored ones.
+    plan = plan_segments(video, processes=pool.size, after_pts=point.after_pts)
+    assert plan.splits and plan.segments[0].first_frame == point.next_frame, plan.reason
+    inferred: list[int] = []
+
+    _, summary = _run(
+        video, pool if resumed == "split" else None, sink=sink, resume=point,
+        on_inference=inferred.append,
+    )
+    assert summary.processes == (3 if resumed == "split" else 1)
+    assert summary.resumed_from == point.next_frame
+    assert [f.i for f in sink.frames] == list(range(150))
+    assert _frames(sink) == _frames(whole)  # same times, people, and track ids across both
+    assert summary.tracks == whole_summary.tracks >= 7
+    assert sink.video == whole.video
+    # The frames left, each once, and the warm-up before each segment: nothing stored again.
+    left = 150 - point.next_frame
+    if resumed == "split":
+        assert sum(inferred) == left + sum(s.warmup for s in plan.segments)
+    else:
+        assert sum(inferred) == left
+
+
+def test_a_resume_point_without_a_timestamp_goes_on_in_one_process(
+    video: VideoInfo, pool: PosePool
+) -> None:
+    # A point saved before resume points kept timestamps: pose processes cannot seek to it.
+    whole, _ = _run(video)
+    sink = KeepingSink()
+    point = _run_until_crash(video, sink, pool, crash_at=60)
+    older = ResumePoint.from_document({**point.to_document(), "after_pts": None})
+    _, summary = _run(video, pool, sink=sink, resume=older)
+    assert summary.processes == 1
+    assert _frames(sink) == _frames(whole)

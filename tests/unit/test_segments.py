@@ -106,3 +106,38 @@ def test_long_videos_get_segments_of_at_most_the_maximum(tmp_path: Path) -> None
     assert all(s.frames <= 100 + 50 for s in plan.segments)  # a cut moves to a keyframe nearby
     assert sum(s.frames for s in plan.segments) == 600
     assert [s.first_frame for s in plan.segments] == sorted({s.first_frame for s in plan.segments})
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_segments_after_a_resume_point_equal_the_rest_of_one_decode(
+    tmp_path: Path, case: str
+) -> None:
+    # A resume point keeps the last stored frame's timestamp; the plan cuts what follows it.
+    spec = {"frames": 120, **CASES[case]}
+    path = tmp_path / f"v{SUFFIX.get(spec.get('container_format', ''), '.mp4')}"
+    info = probe_video(make.write_video(path, **spec))
+    frames = list(FrameStream(info))
+    stored = 45  # frames 0-44 stored; 45 is the first left (mid-GOP in every case)
+    whole = [(f.index, f.pts, *_signature(f.time_s, f.image)) for f in frames[stored:]]
+
+    plan = plan_segments(info, processes=2, min_frames=16, after_pts=frames[stored - 1].pts)
+    assert len(plan.segments) >= 2, plan.reason
+    first = plan.segments[0]
+    assert first.first_frame == stored and first.warmup == 8  # warmed up like any later one
+    assert sum(s.frames for s in plan.segments) == len(frames) - stored
+    decoder = SegmentDecoder(info)
+    joined = []
+    for segment in plan.segments:
+        kept = [f.frame for f in decoder.frames(segment) if not f.warmup]
+        joined += [(f.index, f.pts, *_signature(f.time_s, f.image)) for f in kept]
+    decoder.close()
+    assert joined == whole
+
+
+def test_a_resume_point_near_the_end_leaves_too_few_frames_to_share(tmp_path: Path) -> None:
+    info = probe_video(make.write_video(tmp_path / "v.mp4", frames=120, options={"g": "12"}))
+    frames = list(FrameStream(info))
+    near_end = plan_segments(info, processes=2, after_pts=frames[100].pts)
+    assert not near_end.splits and near_end.reason.startswith("19 frames are too few")
+    at_end = plan_segments(info, processes=2, after_pts=frames[-1].pts)
+    assert not at_end.splits and at_end.reason == "no frame is left after the resume point"

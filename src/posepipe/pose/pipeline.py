@@ -128,10 +128,11 @@ def run_pipeline(
     names the result, and runs what cannot be split.
 
     With `resume`, frames before `resume.next_frame` are not inferred (an earlier attempt
-    stored them) and the tracker continues from its saved state. `on_checkpoint` gets a
-    resume point after each batch the sink has stored; `on_inference` the number of frames
-    about to go to the backend (or a pose process); `on_fast_forward` the frames decoded so
-    far while skipping to the resume point.
+    stored them) and the tracker continues from its saved state; pose processes start at
+    the frame after `resume.after_pts` (a `plan` given with `resume` must be planned so).
+    `on_checkpoint` gets a resume point after each batch the sink has stored;
+    `on_inference` the number of frames about to go to the backend (or a pose process);
+    `on_fast_forward` the frames decoded so far while skipping to the resume point.
     """
     sink.begin(
         ResultHeader(
@@ -145,10 +146,8 @@ def run_pipeline(
             video=video_meta(info),
         )
     )
-    if resume is not None and resume.next_frame > 0:
-        plan = None  # a resumed job goes on in one process
-    elif pool is not None and plan is None:
-        plan = plan_segments(info, processes=pool.size)  # reads the packets: 0.1 s per 2,000
+    if pool is not None and plan is None:
+        plan = _plan(info, pool.size, resume)  # reads the packets: 0.1 s per 2,000 frames
     split = pool is not None and plan is not None and plan.splits
     if not split:
         backend.load()  # before the clock starts, as the pool's processes have loaded theirs
@@ -195,6 +194,15 @@ def run_pipeline(
     return summary
 
 
+def _plan(info: VideoInfo, processes: int, resume: ResumePoint | None) -> SegmentPlan:
+    """The segments of the frames left: all of them, or those after a resume point's."""
+    if resume is None or resume.next_frame == 0:
+        return plan_segments(info, processes=processes)
+    if resume.after_pts is None:  # its last frame had no timestamp, or an older point
+        return SegmentPlan((), "the resume point has no timestamp to start pose processes at")
+    return plan_segments(info, processes=processes, after_pts=resume.after_pts)
+
+
 def _run_split(
     info: VideoInfo,
     plan: SegmentPlan,
@@ -211,7 +219,7 @@ def _run_split(
     try:
         counts = run_split(
             info, plan, pool, writer.write, batch_size=batch_size, should_stop=writer.check_stop,
-            on_assign=on_inference,
+            on_assign=on_inference, first_index=writer.done,
         )
     except SegmentMismatch as exc:
         log.warning(
@@ -272,7 +280,7 @@ def _run_single(
 
 def _inferred(batch: list[DecodedFrame], results: list[list[Observation]]) -> list[InferredFrame]:
     return [
-        InferredFrame(frame.index, frame.time_s, people)
+        InferredFrame(frame.index, frame.time_s, people, frame.pts)
         for frame, people in zip(batch, results, strict=True)
     ]
 
@@ -298,10 +306,11 @@ class _TrackedWriter:
         self.done = 0
         self.with_people = 0
         self.most_people = 0  # the most people in one frame
+        self.last_pts: int | None = None  # the last written frame's timestamp
         if resume is not None:
             tracker.restore(without_hints(resume.tracker))
             self.done, self.with_people = resume.next_frame, resume.frames_with_people
-            self.most_people = resume.most_people
+            self.most_people, self.last_pts = resume.most_people, resume.after_pts
         self.resumed_from = self.done  # frames an earlier attempt had stored
 
     def write(self, batch: list[InferredFrame]) -> None:
@@ -323,9 +332,13 @@ class _TrackedWriter:
         self.done += len(frames)
         self.with_people += sum(1 for f in frames if f.people)
         self.most_people = max(self.most_people, *(len(f.people) for f in frames))
+        self.last_pts = batch[-1].pts
         if self._on_checkpoint is not None:  # strictly after the frames it describes are stored
             self._on_checkpoint(
-                ResumePoint(self.done, self.with_people, self._tracker.snapshot(), self.most_people)
+                ResumePoint(
+                    self.done, self.with_people, self._tracker.snapshot(), self.most_people,
+                    after_pts=self.last_pts,
+                )
             )
         self._progress.update(self.done)
 

@@ -54,10 +54,10 @@ class Ready:
 
 @dataclass(frozen=True)
 class Inferred:
-    """A batch of kept frames of a segment, in order: each frame's time and its people."""
+    """A batch of kept frames of a segment, in order: each frame's time, pts and people."""
 
     segment: int
-    frames: list[tuple[float, list[Observation]]]
+    frames: list[tuple[float, int | None, list[Observation]]]
 
 
 @dataclass(frozen=True)
@@ -162,9 +162,11 @@ def _run_segment(
 
 def _inferred(
     backend: PoseBackend, frames: list[DecodedFrame]
-) -> list[tuple[float, list[Observation]]]:
+) -> list[tuple[float, int | None, list[Observation]]]:
     results = backend.infer(frames)
-    return [(frame.time_s, people) for frame, people in zip(frames, results, strict=True)]
+    return [
+        (frame.time_s, frame.pts, people) for frame, people in zip(frames, results, strict=True)
+    ]
 
 
 def _failure(segment: int | None, exc: Exception) -> Failed:

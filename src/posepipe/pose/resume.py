@@ -19,6 +19,11 @@ class ResumePoint:
     frames_with_people: int
     tracker: dict[str, Any]
     most_people: int = 0  # the most people in one frame so far
+    # The last stored frame's timestamp (stream time base; None: it had none). Pose
+    # processes, which seek by timestamp, start at the first frame after it; one process
+    # counts `next_frame` frames instead. The two agree: frames are numbered by their rank
+    # among the frames that decode, in timestamp order wherever pose processes are used.
+    after_pts: int | None = None
 
     def to_document(self) -> dict[str, Any]:
         """Plain data for the job's resume_points document (FrameStore.save_resume_point)."""
@@ -27,6 +32,7 @@ class ResumePoint:
             "frames_with_people": self.frames_with_people,
             "tracker": self.tracker,
             "most_people": self.most_people,
+            "after_pts": self.after_pts,
         }
 
     @classmethod
@@ -37,6 +43,7 @@ class ResumePoint:
             frames_with_people=int(doc["frames_with_people"]),
             tracker=dict(doc["tracker"]),
             most_people=int(doc.get("most_people", 0)),
+            after_pts=None if doc.get("after_pts") is None else int(doc["after_pts"]),
         )
 
 

@@ -37,11 +37,13 @@ class InferredFrame:
     index: int
     time_s: float
     people: list[Observation]
+    pts: int | None = None  # the frame's timestamp in the stream (None: it has none)
 
 
 @dataclass(frozen=True)
 class SplitCounts:
-    """What the segments' decoders counted: frames kept, packets that failed."""
+    """What the segments' decoders counted: frames kept (with any before the first segment),
+    packets that failed."""
 
     decoded: int
     failed: int
@@ -56,8 +58,12 @@ def run_split(
     batch_size: int,
     should_stop: Callable[[], None],
     on_assign: Callable[[int], None] | None = None,
+    first_index: int = 0,
 ) -> SplitCounts:
     """Infer every segment of `plan` on `pool`; `on_frames` gets every frame once, in order.
+
+    Frames are numbered from `first_index`: the frames before the plan's first segment (a
+    resumed run's, stored by an earlier attempt; `plan_segments`' `after_pts`).
 
     `on_assign` is told how many frames (warm-up included) each segment hands to a pose
     process, as it is handed out.
@@ -68,7 +74,7 @@ def run_split(
     caller goes on from there in one process.
     """
     pool.ensure_ready()
-    order = _InOrder(plan.segments, on_frames)
+    order = _InOrder(plan.segments, on_frames, first_index)
     waiting = collections.deque(plan.segments)
     busy: dict[int, Segment] = {}
     ahead = _AHEAD_PER_PROCESS * pool.size
@@ -108,7 +114,10 @@ class _InOrder:
     """Holds each segment's results until the segments before it are handed over."""
 
     def __init__(
-        self, segments: tuple[Segment, ...], on_frames: Callable[[list[InferredFrame]], None]
+        self,
+        segments: tuple[Segment, ...],
+        on_frames: Callable[[list[InferredFrame]], None],
+        first_index: int,
     ) -> None:
         self._count = len(segments)
         self._on_frames = on_frames
@@ -117,7 +126,7 @@ class _InOrder:
         )
         self._ended: dict[int, SegmentDone] = {}
         self.current = 0  # the segment being handed over
-        self.decoded = 0  # frames handed over, hence the next frame's index
+        self.decoded = first_index  # frames handed over (or stored before), the next's index
         self.failed = 0
 
     @property
@@ -137,8 +146,8 @@ class _InOrder:
             while batches:
                 batch = batches.popleft()
                 frames = [
-                    InferredFrame(self.decoded + k, time_s, people)
-                    for k, (time_s, people) in enumerate(batch.frames)
+                    InferredFrame(self.decoded + k, time_s, people, pts)
+                    for k, (time_s, pts, people) in enumerate(batch.frames)
                 ]
                 self.decoded += len(frames)
                 self._on_frames(frames)

@@ -39,6 +39,9 @@ class DecodedFrame:
     index: int
     time_s: float
     image: npt.NDArray[np.uint8]
+    # The frame's timestamp in the stream's time base (None: it has none). A resume point
+    # keeps the last stored frame's, where pose processes start the frames left.
+    pts: int | None = None
 
 
 @dataclass(frozen=True)
@@ -126,7 +129,7 @@ class FrameStream:
                     continue
                 time_s = frame_time_s(frame.pts, start, time_base, self.frames_decoded, info.fps)
                 image = frame_image(frame, info.rotation)
-                if not self._put(DecodedFrame(self.frames_decoded, time_s, image)):
+                if not self._put(DecodedFrame(self.frames_decoded, time_s, image, frame.pts)):
                     return
                 self.frames_decoded += 1
         if self._stop.is_set():

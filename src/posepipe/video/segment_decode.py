@@ -78,7 +78,7 @@ class SegmentDecoder:
             warmup = segment.start_pts is not None and pts < segment.start_pts
             time_s = frame_time_s(pts, start, time_base, index, self.info.fps)
             image = frame_image(frame, self.info.rotation)
-            yield SegmentFrame(DecodedFrame(index, time_s, image), warmup)
+            yield SegmentFrame(DecodedFrame(index, time_s, image, pts), warmup)
             index += 1
 
     def close(self) -> None:

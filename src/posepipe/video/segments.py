@@ -91,8 +91,14 @@ def plan_segments(
     warmup: int = WARMUP_FRAMES,
     min_frames: int = MIN_SEGMENT_FRAMES,
     max_frames: int = MAX_SEGMENT_FRAMES,
+    after_pts: int | None = None,
 ) -> SegmentPlan:
-    """Cut `info`'s video into segments for `processes` processes (one when it cannot be)."""
+    """Cut `info`'s video into segments for `processes` processes (one when it cannot be).
+
+    With `after_pts` (a resume point's: the last stored frame's timestamp), only the frames
+    after it are cut: the first segment starts at the first frame whose timestamp is greater,
+    warmed up on the frames before it as any later segment is.
+    """
     if processes < 2:
         return _whole("one pose process")
     timeline = _read_timeline(info)
@@ -102,26 +108,33 @@ def plan_segments(
     count = len(shown)
     if count < 2 or bool(np.any(shown[1:] == shown[:-1])):
         return _whole("frames share a timestamp")
+    # The first frame to cut from, by rank in display order (0 unless resuming).
+    begin = 0 if after_pts is None else int(np.searchsorted(shown, after_pts, side="right"))
+    if begin >= count:
+        return _whole("no frame is left after the resume point")
     keyframes = sorted({int(np.searchsorted(shown, p)) for p in timeline.keyframe_pts})
-    length = _segment_length(count, processes, min_frames, max_frames)
-    bounds = _boundaries(count, keyframes, length, warmup)
+    length = _segment_length(count - begin, processes, min_frames, max_frames)
+    bounds = _boundaries(count, keyframes, length, warmup, begin)
     if not bounds:
-        return _whole(f"{count} frames are too few to share, or no frame is a place to cut")
-    firsts = [0, *bounds]
+        return _whole(
+            f"{count - begin} frames are too few to share, or no frame is a place to cut"
+        )
+    firsts = [begin, *bounds]
     segments = []
     for n, first in enumerate(firsts):
         end = firsts[n + 1] if n + 1 < len(firsts) else count
+        cut = first > 0  # it starts after the video's first frame: seek, then warm up
         warm = min(warmup, first)
-        keyframe = _keyframe_at_or_before(keyframes, first - warm) if n else None
+        keyframe = _keyframe_at_or_before(keyframes, first - warm) if cut else None
         segments.append(
             Segment(
                 number=n,
                 first_frame=first,
                 frames=end - first,
-                warmup=warm if n else 0,
+                warmup=warm if cut else 0,
                 seek_pts=None if keyframe is None else int(shown[keyframe]),
-                warm_pts=int(shown[first - warm]) if n else None,
-                start_pts=int(shown[first]) if n else None,
+                warm_pts=int(shown[first - warm]) if cut else None,
+                start_pts=int(shown[first]) if cut else None,
                 end_pts=int(shown[end]) if end < count else None,
             )
         )
@@ -140,10 +153,13 @@ def _segment_length(count: int, processes: int, min_frames: int, max_frames: int
     return max(min_frames, math.ceil(count / (processes * rounds)))
 
 
-def _boundaries(count: int, keyframes: list[int], length: int, warmup: int) -> list[int]:
-    """The first frame of each segment after the first, in display order (frame ranks)."""
+def _boundaries(
+    count: int, keyframes: list[int], length: int, warmup: int, begin: int = 0
+) -> list[int]:
+    """The first frame of each segment after the first (which starts at `begin`), in
+    display order (frame ranks)."""
     bounds: list[int] = []
-    previous = 0
+    previous = begin
     shortest_tail = max(1, length // 2)
     while True:
         target = previous + length
