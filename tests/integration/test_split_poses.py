@@ -11,7 +11,8 @@ not bit-equal: MediaPipe's legacy solution follows the person from the frame bef
 smooths landmarks over about a second, so a segment that starts cold (after 8 warm-up frames)
 drifts from the long run by a little, as a run started at another frame would. Measured:
 0.15-0.3 % of the torso length on average, 1-2.5 % at worst, against the model's own 1.8 %
-error on the reference clip. The multi-person path gave the same poses to the bit here.
+error on the reference clip. The multi-person path gives the same poses as one process here,
+every stored value equal.
 """
 
 from __future__ import annotations
@@ -93,7 +94,13 @@ def test_the_same_frames_times_people_and_track_ids(
     assert split.video == one_process.video
 
 
-def test_poses_drift_little_from_one_process(one_process: ListSink, split: ListSink) -> None:
+def test_poses_drift_little_from_one_process(
+    one_process: ListSink, split: ListSink, settings: Settings
+) -> None:
+    if settings.pose_max_people > 1:
+        # MediaPipe Tasks looks for people afresh while fewer than max_people are followed:
+        # after the warm-up, nothing it carries across frames changes a pose (README).
+        assert split.frames == one_process.frames
     drifts = []
     for ours, theirs in zip(split.frames, one_process.frames, strict=True):
         for a, b in zip(ours.people, theirs.people, strict=True):

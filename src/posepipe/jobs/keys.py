@@ -14,7 +14,8 @@ DEAD_LETTER_KEY = f"{NAMESPACE}:{QUEUE}.XQ"
 
 WORKERS_PATTERN = f"{NAMESPACE}:workers:*"
 FRAMES_PROCESSED_KEY = f"{NAMESPACE}:stats:frames_processed"
-# Frames handed to a pose backend, counted before each batch (so a crash mid-batch counts):
+# Frames handed to a pose backend, counted before each batch (so a crash mid-batch counts),
+# or to a pose process, counted as each segment is handed out (its warm-up frames too):
 # what resuming saves shows as the gap between this and frames processed.
 FRAMES_INFERRED_KEY = f"{NAMESPACE}:stats:frames_inferred"
 

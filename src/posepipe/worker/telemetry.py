@@ -99,10 +99,12 @@ class WorkerMetrics:
         self.frames = Counter(
             "posepipe_worker_frames", "Frames processed", registry=self.registry
         )
-        # Frames handed to the pose backend, counted before each batch: above `frames` by
-        # what this process computed and lost (a batch cut short) or skipped (a resume).
+        # Frames handed to the pose backend, counted before each batch (or each segment, with
+        # pose processes): above `frames` by what this process computed and lost (a batch cut
+        # short, segments held when it died) and by the segments' warm-up frames.
         self.frames_inferred = Counter(
-            "posepipe_worker_frames_inferred", "Frames handed to the pose backend",
+            "posepipe_worker_frames_inferred",
+            "Frames handed to the pose backend (or a pose process, warm-up included)",
             registry=self.registry,
         )
         self.job_seconds = Histogram(
