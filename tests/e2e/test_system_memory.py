@@ -3,6 +3,7 @@ the native stack: the System page's Memory panel, and a finished job's peak."""
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from pathlib import Path
@@ -44,6 +45,17 @@ def _tree_bytes(pid: int, field: str, *, with_pose_processes: bool) -> int:
     memory limit, and the worker reports them with itself."""
     others = _pose_processes(pid) if with_pose_processes else []
     return sum(_status_bytes(p, field) for p in [pid, *others])
+
+
+def _as_shown(n: int) -> str:
+    """Bytes as the UI writes them (frontend/src/format.ts formatBytes): "930 MB", "1.2 GB"
+    (with its pose processes, a worker's peak passes 1 GB)."""
+    units = ["kB", "MB", "GB", "TB"]
+    value, step = n / 1000, 0
+    while value >= 1000 and step < len(units) - 1:
+        value, step = value / 1000, step + 1
+    shown = f"{value:.1f}" if value < 10 else str(math.floor(value + 0.5))
+    return f"{shown} {units[step]}"
 
 
 def _assert_matches_the_kernel(row: Locator, pid: int, what: str) -> None:
@@ -133,7 +145,7 @@ def test_a_finished_job_shows_its_peak_memory(
     memory = stack.job(job_id)["memory"]
     peak = memory["peak_rss_bytes"]
     expect(fact).to_have_attribute("data-bytes", str(peak))
-    expect(fact).to_contain_text(f"Peak memory{round(peak / 1e6)} MB")
+    expect(fact).to_contain_text(f"Peak memory{_as_shown(peak)}")
     assert memory["peak_gpu_bytes"] is None  # mediapipe on the CPU
     assert 0 < peak < memory["limit_bytes"]
     # The worker restarted its kernel peaks (VmHWM: its own and its pose processes') when the
