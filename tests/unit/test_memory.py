@@ -6,6 +6,7 @@ walk against real cgroup file trees laid out as v1 and v2 hosts and containers l
 
 from __future__ import annotations
 
+import mmap
 import re
 import subprocess
 import sys
@@ -35,10 +36,14 @@ def _vm(field: str, pid: int | str = "self") -> int:
     return int(match.group(1)) * 1024
 
 
-def _touch(size: int) -> bytearray:
-    """`size` bytes of this process's memory, every page written so it is resident."""
-    block = bytearray(size)
-    for i in range(0, size, 4096):
+def _touch(size: int) -> mmap.mmap:
+    """`size` bytes of new memory for this process, every page written so it is resident.
+
+    An anonymous mapping of its own, not a bytearray: malloc may hand a bytearray a free
+    chunk that earlier tests in this process left resident, and then nothing grows (a full
+    `make test` run saw exactly that)."""
+    block = mmap.mmap(-1, size)
+    for i in range(0, size, mmap.PAGESIZE):
         block[i] = 1
     return block
 
