@@ -31,12 +31,27 @@ def _row(stack: ComposeStack, service: str) -> dict[str, Any]:
     return row
 
 
+# Inside a container: VmRSS of $1, and of its pose processes (children that multiprocessing
+# spawned; not its resource tracker), which the worker reports with itself.
+_TREE_RSS = r"""
+for child in $(cat /proc/"$1"/task/*/children); do
+  grep -qa spawn_main /proc/"$child"/cmdline && grep VmRSS /proc/"$child"/status
+done
+grep VmRSS /proc/"$1"/status
+"""
+
+
 def _rss_in_container(stack: ComposeStack, service: str, pid: int) -> int:
-    """VmRSS of `pid` as the service's own container numbers and sees it."""
-    status = stack.compose("exec", "-T", service, "cat", f"/proc/{pid}/status", timeout=60)
-    match = re.search(r"^VmRSS:\s+(\d+) kB", status, re.M)
-    assert match, f"{service}: no VmRSS for pid {pid}"
-    return int(match.group(1)) * 1024
+    """VmRSS of `pid` as the service's own container numbers and sees it; for pose-service's
+    worker, summed with its pose processes' (they share its limit and it reports them)."""
+    if service == "pose-service":
+        command = ["sh", "-c", _TREE_RSS, "sh", str(pid)]
+    else:
+        command = ["cat", f"/proc/{pid}/status"]
+    status = stack.compose("exec", "-T", service, *command, timeout=60)
+    values = [int(kb) * 1024 for kb in re.findall(r"^VmRSS:\s+(\d+) kB", status, re.M)]
+    assert values, f"{service}: no VmRSS for pid {pid}"
+    return sum(values)
 
 
 def _mem_limit(stack: ComposeStack, service: str) -> int:
